@@ -1,0 +1,13 @@
+//! The Headroom control plane: the feature server scaling API, Accounts and
+//! Access, the embedded simulated cluster, and hosting of the console.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod cluster;
+pub mod error;
+pub mod feature_servers;
+pub mod routes;
+pub mod secrets;
+pub mod store;

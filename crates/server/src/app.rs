@@ -1,0 +1,222 @@
+//! Assembles the control plane: state, router, console hosting and the
+//! listening server.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::Html;
+use headroom_api::access::{AccountKind, Role};
+use headroom_api::scaling::Limits;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::clock::{Clock, rfc3339};
+use crate::cluster::ClusterBackend;
+use crate::cluster::simulated::{SimulatedCluster, StartupDelay};
+use crate::feature_servers::FeatureServers;
+use crate::secrets::Password;
+use crate::store::{Store, accounts};
+
+/// Everything `headroom serve` needs to start.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Directory of the built console (Trunk's `dist/`).
+    pub console_dir: PathBuf,
+    pub limits: Limits,
+    pub startup: StartupDelay,
+    pub session_ttl: Duration,
+    pub cookie_secure: bool,
+}
+
+/// Session settings the handlers read.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub session_ttl: Duration,
+    pub cookie_secure: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub feature_servers: Arc<FeatureServers>,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// Opens the data directory and starts the simulated cluster at the
+    /// stored desired count.
+    pub fn open(config: &ServeConfig, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+        let store = Store::open(&config.data_dir)?;
+        let startup = config.startup;
+        let cluster_clock = clock.clone();
+        let feature_servers = FeatureServers::load(store.clone(), clock.clone(), config.limits, |desired| {
+            Arc::new(SimulatedCluster::new(cluster_clock, startup, desired)) as Arc<dyn ClusterBackend>
+        })?;
+        Ok(AppState {
+            store,
+            clock,
+            feature_servers: Arc::new(feature_servers),
+            settings: Arc::new(Settings {
+                session_ttl: config.session_ttl,
+                cookie_secure: config.cookie_secure,
+            }),
+        })
+    }
+}
+
+/// Environment variable with the password of the first admin.
+pub const ADMIN_PASSWORD_ENV: &str = "HEADROOM_ADMIN_PASSWORD";
+/// Name of the user created on first start.
+pub const FIRST_ADMIN: &str = "admin";
+
+/// What [`ensure_first_admin`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FirstAdmin {
+    /// Users exist already; nothing was created.
+    Exists,
+    /// The admin was created with the password from the environment.
+    CreatedWithGivenPassword,
+    /// The admin was created with this random password, to print once.
+    CreatedWithRandomPassword(Password),
+}
+
+/// Creates the user `admin` with the admin role when there are no users.
+pub fn ensure_first_admin(store: &Store, clock: &dyn Clock, given: Option<Password>) -> anyhow::Result<FirstAdmin> {
+    if store.run_blocking(|connection| accounts::user_count(connection))? > 0 {
+        return Ok(FirstAdmin::Exists);
+    }
+    if let Some(password) = &given {
+        headroom_api::access::validate_password(ADMIN_PASSWORD_ENV, password.expose())
+            .map_err(|violation| anyhow::anyhow!(violation.description))?;
+    }
+    let (password, outcome) = match given {
+        Some(password) => (password, FirstAdmin::CreatedWithGivenPassword),
+        None => {
+            let password = Password::generate();
+            (password.clone(), FirstAdmin::CreatedWithRandomPassword(password))
+        }
+    };
+    let hash = password.hash().map_err(|error| anyhow::anyhow!("password hashing failed: {error}"))?;
+    let now = rfc3339(clock.now());
+    store.run_blocking(|connection| {
+        accounts::create_account(
+            connection,
+            AccountKind::User,
+            FIRST_ADMIN,
+            "",
+            Some(&hash),
+            &[Role::Admin],
+            &now,
+        )
+    })?;
+    Ok(outcome)
+}
+
+/// Builds the whole HTTP application: the API under `/api/v1` and the
+/// console for every other path.
+pub fn router(state: AppState, console_dir: &Path) -> Router {
+    let console = console_service(console_dir);
+    Router::new()
+        .nest("/api/v1", crate::routes::api())
+        .fallback_service(console)
+        .with_state(state)
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let path = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(|matched| matched.as_str().to_owned())
+                    .unwrap_or_else(|| request.uri().path().to_owned());
+                let request_id = request
+                    .headers()
+                    .get(REQUEST_ID_HEADER)
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!("request", method = %request.method(), path, request_id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(REQUEST_ID_HEADER)))
+        .layer(SetRequestIdLayer::new(
+            HeaderName::from_static(REQUEST_ID_HEADER),
+            SequentialRequestId::default(),
+        ))
+}
+
+const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Numbers requests in the order they arrive, for log correlation.
+#[derive(Clone, Default)]
+struct SequentialRequestId(Arc<AtomicU64>);
+
+impl MakeRequestId for SequentialRequestId {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        let id = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+        HeaderValue::from_str(&id.to_string()).ok().map(RequestId::new)
+    }
+}
+
+fn console_service(console_dir: &Path) -> Router {
+    let index = console_dir.join("index.html");
+    if !index.is_file() {
+        tracing::warn!(
+            console_dir = %console_dir.display(),
+            "the console is not built there; the API works, and `cargo xtask build` builds the console"
+        );
+        let page = Html(format!(
+            "<!doctype html><title>Headroom</title><p>The Headroom console is not built in {}. \
+             Run <code>cargo xtask build</code> and restart the server. The API under /api/v1 works.</p>",
+            console_dir.display()
+        ));
+        return Router::new().fallback(move || {
+            let page = page.clone();
+            async move { page }
+        });
+    }
+    Router::new().fallback_service(ServeDir::new(console_dir).fallback(ServeFile::new(index)))
+}
+
+/// Binds the listener and serves until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the HTTP server failed")
+}
+
+/// Binds `config.listen`, with an error that names the address.
+pub async fn bind(listen: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(listen).await.with_context(|| {
+        format!("cannot listen on {listen}; is another server using it? choose another with --listen")
+    })
+}
