@@ -1,1 +1,220 @@
-fn main() {}
+//! Task runner behind the README's commands (`cargo xtask <task>`).
+//!
+//! Each task first installs what the machine lacks, skipping every tool
+//! that is already at the right version, so a warm run costs nothing:
+//! the wasm32 target, Trunk, wasm-bindgen-cli, wasm-opt (npm's binaryen),
+//! and for tests Debian's Chromium and ChromeDriver.
+
+use std::env;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const TRUNK_VERSION: &str = "0.21.14";
+/// Must equal the `wasm-bindgen` version pinned in the root Cargo.toml.
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+
+const USAGE: &str = "\
+Usage: cargo xtask <TASK> [ARGS...]
+
+Tasks:
+  setup    Install what is missing: the wasm32 target, Trunk, wasm-bindgen-cli
+           and wasm-opt; with --browser also Chromium and ChromeDriver
+  build    setup, then build the console (trunk build --release) and the
+           headroom server in release mode
+  start    build, then run `headroom serve` on http://127.0.0.1:8080 with the
+           embedded defaults; ARGS are passed to `headroom serve`
+           (see `cargo xtask start --help`)
+  test     setup --browser, build the console, then run every test of the
+           workspace, the browser end-to-end tests included; ARGS are passed
+           to `cargo test`
+  bench    setup, build, then run the benchmarks in benches/ and print figures
+";
+
+fn main() -> ExitCode {
+    let mut args = env::args().skip(1);
+    let task = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    let result = match task.as_str() {
+        "setup" => setup(rest.iter().any(|arg| arg == "--browser")),
+        "build" => setup(false).and_then(|()| build_console()).and_then(|()| build_server()),
+        "start" => setup(false)
+            .and_then(|()| build_console())
+            .and_then(|()| build_server())
+            .and_then(|()| start(&rest)),
+        "test" => setup(true).and_then(|()| build_console()).and_then(|()| test(&rest)),
+        "bench" => setup(false)
+            .and_then(|()| build_console())
+            .and_then(|()| build_server())
+            .and_then(|()| bench(&rest)),
+        "" | "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => Err(format!("unknown task `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn cargo_home_bin() -> PathBuf {
+    env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+        .join("bin")
+}
+
+/// PATH with npm's binaryen and cargo's install directory first, so Trunk
+/// finds the right wasm-opt and wasm-bindgen.
+fn tool_path() -> OsString {
+    let mut paths = vec![root().join("node_modules/.bin"), cargo_home_bin()];
+    if let Some(path) = env::var_os("PATH") {
+        paths.extend(env::split_paths(&path));
+    }
+    env::join_paths(paths).unwrap_or_default()
+}
+
+fn command(program: &str) -> Command {
+    let mut command = Command::new(program);
+    command.env("PATH", tool_path()).current_dir(root());
+    command
+}
+
+fn run(mut command: Command) -> Result<(), String> {
+    let description = format!("{command:?}");
+    eprintln!("xtask: running {description}");
+    let status = command
+        .status()
+        .map_err(|error| format!("cannot run {description}: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{description} failed with {status}"))
+    }
+}
+
+/// Returns the first line a tool prints for `--version`, or `None` when it
+/// cannot run.
+fn version_of(program: &str) -> Option<String> {
+    let output = command(program).arg("--version").output().ok()?;
+    output.status.success().then(|| {
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    })
+}
+
+fn setup(browser: bool) -> Result<(), String> {
+    if browser {
+        let missing: Vec<&str> = [("chromium", "chromium"), ("chromedriver", "chromium-driver")]
+            .into_iter()
+            .filter(|(program, _)| version_of(program).is_none())
+            .map(|(_, package)| package)
+            .collect();
+        apt_install(&missing)?;
+    }
+    if version_of("npm").is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+
+    let targets = command("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|error| format!("cannot run rustup, which installs the wasm32 target: {error}"))?;
+    if !String::from_utf8_lossy(&targets.stdout).contains("wasm32-unknown-unknown") {
+        let mut rustup = command("rustup");
+        rustup.args(["target", "add", "wasm32-unknown-unknown"]);
+        run(rustup)?;
+    }
+
+    if !version_of("trunk").is_some_and(|version| version.ends_with(TRUNK_VERSION)) {
+        let mut install = command("cargo");
+        install.args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]);
+        run(install)?;
+    }
+
+    if !version_of("wasm-bindgen").is_some_and(|version| version.ends_with(WASM_BINDGEN_VERSION)) {
+        // Not --locked: the lock file of wasm-bindgen-cli 0.2.130 pins a
+        // crate version that crates.io no longer serves.
+        let mut install = command("cargo");
+        install.args(["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION]);
+        run(install)?;
+    }
+
+    if !root().join("node_modules/.bin/wasm-opt").is_file() {
+        let mut npm = command("npm");
+        npm.args(["ci", "--no-audit", "--no-fund"]);
+        run(npm)?;
+    }
+    Ok(())
+}
+
+fn apt_install(packages: &[&str]) -> Result<(), String> {
+    if packages.is_empty() {
+        return Ok(());
+    }
+    let as_root = command("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|output| String::from_utf8_lossy(&output.stdout).trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut apt = if as_root {
+            command("apt-get")
+        } else {
+            let mut sudo = command("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        apt.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        apt
+    };
+    run(apt(&["update", "-qq"]))?;
+    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    install.extend_from_slice(packages);
+    run(apt(&install))
+}
+
+fn build_console() -> Result<(), String> {
+    let mut trunk = command("trunk");
+    trunk.args(["build", "--release"]);
+    run(trunk)
+}
+
+fn build_server() -> Result<(), String> {
+    let mut cargo = command("cargo");
+    cargo.args(["build", "--release", "--package", "headroom-server"]);
+    run(cargo)
+}
+
+fn start(args: &[String]) -> Result<(), String> {
+    let mut serve = command(&root().join("target/release/headroom").to_string_lossy());
+    serve.arg("serve").args(args);
+    run(serve)
+}
+
+fn test(args: &[String]) -> Result<(), String> {
+    let mut cargo = command("cargo");
+    cargo.args(["test", "--workspace"]).args(args);
+    run(cargo)
+}
+
+fn bench(args: &[String]) -> Result<(), String> {
+    let mut script = command("bash");
+    script.arg(root().join("benches/run.sh")).args(args);
+    run(script)
+}
