@@ -7,8 +7,8 @@ pub mod session;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
-use axum::http::header;
+use axum::extract::{FromRequest, OriginalUri, Request};
+use axum::http::{Method, header};
 use axum::routing::{delete, get, post, put};
 use headroom_api::Status;
 use serde::de::DeserializeOwned;
@@ -50,16 +50,12 @@ pub fn api() -> Router<AppState> {
         .method_not_allowed_fallback(api_method_not_allowed)
 }
 
-async fn api_not_found(request: Request) -> AppError {
-    Status::not_found(format!("no API route {} {}", request.method(), request.uri().path())).into()
+async fn api_not_found(method: Method, OriginalUri(uri): OriginalUri) -> AppError {
+    Status::not_found(format!("no API route {method} {}", uri.path())).into()
 }
 
-async fn api_method_not_allowed(request: Request) -> AppError {
-    let mut status = Status::invalid_request(format!(
-        "method {} is not allowed on {}",
-        request.method(),
-        request.uri().path()
-    ));
+async fn api_method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> AppError {
+    let mut status = Status::invalid_request(format!("method {method} is not allowed on {}", uri.path()));
     status.code = headroom_api::Code::FailedPrecondition;
     status.into()
 }
