@@ -34,7 +34,8 @@ Tasks:
 fn main() -> ExitCode {
     let mut args = env::args().skip(1);
     let task = args.next().unwrap_or_default();
-    let rest: Vec<String> = args.collect();
+    // `cargo xtask start -- --help` passes the `--` through; drop it.
+    let rest: Vec<String> = args.skip_while(|arg| arg == "--").collect();
     let result = match task.as_str() {
         "setup" => setup(rest.iter().any(|arg| arg == "--browser")),
         "build" => setup(false).and_then(|()| build_console()).and_then(|()| build_server()),
@@ -130,6 +131,10 @@ fn setup(browser: bool) -> Result<(), String> {
     }
     if version_of("npm").is_none() {
         apt_install(&["nodejs", "npm"])?;
+    }
+    // The bundled SQLite of rusqlite is C, compiled by the `cc` crate.
+    if version_of("cc").is_none() {
+        apt_install(&["gcc", "libc6-dev"])?;
     }
 
     let targets = command("rustup")
