@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use headroom_api::access::{AccountKind, Role};
-use headroom_api::scaling::Limits;
 use headroom_server::app::{self, AppState, ServeConfig};
 use headroom_server::clock::ManualClock;
 use headroom_server::cluster::simulated::StartupDelay;
@@ -59,20 +58,15 @@ pub struct TestServer {
 impl TestServer {
     pub async fn start() -> TestServer {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let config = ServeConfig {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            data_dir: dir.path().join("data"),
-            console_dir: console_dir(),
-            limits: Limits::default(),
-            startup: StartupDelay {
-                base: STARTUP,
-                jitter: JITTER,
-            },
-            session_ttl: Duration::from_secs(3600),
-            cookie_secure: false,
+        let mut config = ServeConfig::new(dir.path().join("data"), console_dir());
+        config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.startup = StartupDelay {
+            base: STARTUP,
+            jitter: JITTER,
         };
+        config.session_ttl = Duration::from_secs(3600);
         let clock = Arc::new(ManualClock::new());
-        let state = AppState::open(&config, clock.clone()).expect("state opens");
+        let state = AppState::open(&config, clock.clone(), clock.clone()).expect("state opens");
         app::ensure_first_admin(&state.store, clock.as_ref(), Some(Password::new(ADMIN_PASSWORD)))
             .expect("first admin");
 

@@ -19,6 +19,8 @@ pub enum Permission {
     ViewAccounts,
     /// Create and delete accounts, issue and revoke keys, grant and revoke roles.
     ManageAccounts,
+    /// Request feature vectors from the feature servers.
+    ReadFeatures,
 }
 
 impl Permission {
@@ -29,6 +31,7 @@ impl Permission {
             Permission::ScaleFeatureServer => "scale_feature_server",
             Permission::ViewAccounts => "view_accounts",
             Permission::ManageAccounts => "manage_accounts",
+            Permission::ReadFeatures => "read_features",
         }
     }
 }
@@ -39,15 +42,17 @@ impl Permission {
 pub enum Role {
     Admin,
     Viewer,
+    Consumer,
 }
 
 impl Role {
-    pub const ALL: [Role; 2] = [Role::Admin, Role::Viewer];
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Viewer, Role::Consumer];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Viewer => "viewer",
+            Role::Consumer => "consumer",
         }
     }
 
@@ -63,6 +68,7 @@ impl Role {
         match self {
             Role::Admin => "Everything: scaling, and managing accounts, keys and roles",
             Role::Viewer => "Read only: the feature server configuration and the accounts",
+            Role::Consumer => "Requests feature vectors from the feature servers",
         }
     }
 }
@@ -96,12 +102,14 @@ pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             Permission::ScaleFeatureServer,
             Permission::ViewAccounts,
             Permission::ManageAccounts,
+            Permission::ReadFeatures,
         ],
     ),
     (
         Role::Viewer,
         &[Permission::ViewFeatureServerConfig, Permission::ViewAccounts],
     ),
+    (Role::Consumer, &[Permission::ReadFeatures]),
 ];
 
 /// A role and what it grants, as listed by `GET /api/v1/roles`.
@@ -309,6 +317,11 @@ mod tests {
             (Role::Viewer, Permission::ViewAccounts, true),
             (Role::Viewer, Permission::ScaleFeatureServer, false),
             (Role::Viewer, Permission::ManageAccounts, false),
+            (Role::Viewer, Permission::ReadFeatures, false),
+            (Role::Admin, Permission::ReadFeatures, true),
+            (Role::Consumer, Permission::ReadFeatures, true),
+            (Role::Consumer, Permission::ViewFeatureServerConfig, false),
+            (Role::Consumer, Permission::ScaleFeatureServer, false),
         ];
         for (role, permission, expected) in cases {
             assert_eq!(
@@ -350,7 +363,7 @@ mod tests {
         assert_eq!("admin".parse::<Role>(), Ok(Role::Admin));
         assert_eq!(
             "root".parse::<Role>(),
-            Err("unknown role \"root\"; the roles are admin, viewer".to_owned())
+            Err("unknown role \"root\"; the roles are admin, viewer, consumer".to_owned())
         );
     }
 

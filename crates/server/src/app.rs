@@ -37,8 +37,49 @@ pub struct ServeConfig {
     pub console_dir: PathBuf,
     pub limits: Limits,
     pub startup: StartupDelay,
+    pub serving: Serving,
+    /// How many times faster than the wall clock the embedded cluster runs.
+    pub time_scale: f64,
     pub session_ttl: Duration,
     pub cookie_secure: bool,
+}
+
+impl ServeConfig {
+    /// The defaults of `headroom serve`, with the given directories.
+    pub fn new(data_dir: PathBuf, console_dir: PathBuf) -> ServeConfig {
+        ServeConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir,
+            console_dir,
+            limits: Limits::default(),
+            startup: StartupDelay {
+                base: Duration::from_secs(3),
+                jitter: Duration::from_secs(2),
+            },
+            serving: Serving::default(),
+            time_scale: 1.0,
+            session_ttl: Duration::from_secs(12 * 3600),
+            cookie_secure: false,
+        }
+    }
+}
+
+/// How the simulated pods serve feature requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Serving {
+    /// Requests one pod serves at once; more are rejected with 429.
+    pub concurrency_per_pod: u32,
+    /// Time a pod spends on one request, in wall-clock time.
+    pub service_time: Duration,
+}
+
+impl Default for Serving {
+    fn default() -> Self {
+        Serving {
+            concurrency_per_pod: 4,
+            service_time: Duration::from_millis(50),
+        }
+    }
 }
 
 /// Session settings the handlers read.
@@ -51,25 +92,34 @@ pub struct Settings {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// The wall clock: sessions, timestamps of accounts, request service time.
     pub clock: Arc<dyn Clock>,
+    /// The clock of the embedded cluster, which may run faster than the
+    /// wall clock: pod start-up, autoscaler windows, monitoring samples.
+    pub cluster_clock: Arc<dyn Clock>,
+    pub cluster: Arc<dyn ClusterBackend>,
     pub feature_servers: Arc<FeatureServers>,
+    pub serving: Serving,
     pub settings: Arc<Settings>,
 }
 
 impl AppState {
     /// Opens the data directory and starts the simulated cluster at the
     /// stored desired count.
-    pub fn open(config: &ServeConfig, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    pub fn open(config: &ServeConfig, clock: Arc<dyn Clock>, cluster_clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
         let store = Store::open(&config.data_dir)?;
-        let startup = config.startup;
-        let cluster_clock = clock.clone();
+        let (startup, concurrency) = (config.startup, config.serving.concurrency_per_pod);
+        let simulated_clock = cluster_clock.clone();
         let feature_servers = FeatureServers::load(store.clone(), clock.clone(), config.limits, |desired| {
-            Arc::new(SimulatedCluster::new(cluster_clock, startup, desired)) as Arc<dyn ClusterBackend>
+            Arc::new(SimulatedCluster::new(simulated_clock, startup, concurrency, desired)) as Arc<dyn ClusterBackend>
         })?;
         Ok(AppState {
             store,
             clock,
+            cluster_clock,
+            cluster: feature_servers.cluster(),
             feature_servers: Arc::new(feature_servers),
+            serving: config.serving,
             settings: Arc::new(Settings {
                 session_ttl: config.session_ttl,
                 cookie_secure: config.cookie_secure,

@@ -12,8 +12,8 @@ use clap::{Args, Parser, Subcommand};
 use headroom_api::access::{AccountKind, Role, validate_account_name, validate_password};
 use headroom_api::scaling::Limits;
 
-use crate::app::{self, ADMIN_PASSWORD_ENV, AppState, FirstAdmin, ServeConfig};
-use crate::clock::{Clock, SystemClock, rfc3339};
+use crate::app::{self, ADMIN_PASSWORD_ENV, AppState, FirstAdmin, ServeConfig, Serving};
+use crate::clock::{Clock, ScaledClock, SystemClock, rfc3339};
 use crate::cluster::simulated::StartupDelay;
 use crate::secrets::Password;
 use crate::store::{Store, accounts};
@@ -81,6 +81,23 @@ pub struct ServeArgs {
           value_parser = humantime::parse_duration)]
     pub pod_startup_jitter: Duration,
 
+    /// Feature requests one simulated pod serves at once; requests beyond
+    /// that, on every ready pod, are rejected with 429.
+    #[arg(long, env = "HEADROOM_POD_CONCURRENCY", default_value_t = 4, value_name = "REQUESTS",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub pod_concurrency: u32,
+
+    /// Time a simulated pod spends on one feature request, in wall-clock time, such as 50ms.
+    #[arg(long, env = "HEADROOM_POD_SERVICE_TIME", default_value = "50ms", value_name = "DURATION",
+          value_parser = humantime::parse_duration)]
+    pub pod_service_time: Duration,
+
+    /// How many times faster than the wall clock the embedded cluster runs:
+    /// pod start-up, autoscaler windows and monitoring samples. 60 turns a day into 24 minutes.
+    #[arg(long, env = "HEADROOM_TIME_SCALE", default_value_t = 1.0, value_name = "FACTOR",
+          value_parser = parse_time_scale)]
+    pub time_scale: f64,
+
     /// How long a console session lasts after sign-in, such as 12h.
     #[arg(long, env = "HEADROOM_SESSION_TTL", default_value = "12h", value_name = "DURATION",
           value_parser = humantime::parse_duration)]
@@ -89,6 +106,16 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure; set it when the console is served over HTTPS.
     #[arg(long, env = "HEADROOM_COOKIE_SECURE")]
     pub cookie_secure: bool,
+}
+
+fn parse_time_scale(text: &str) -> Result<f64, String> {
+    let scale: f64 = text
+        .parse()
+        .map_err(|_| format!("invalid time scale \"{text}\": expected a number such as 1 or 60"))?;
+    if !scale.is_finite() || !(0.01..=10_000.0).contains(&scale) {
+        return Err(format!("time scale {text} is out of range; use a number from 0.01 to 10000"));
+    }
+    Ok(scale)
 }
 
 impl ServeArgs {
@@ -105,6 +132,11 @@ impl ServeArgs {
                 base: self.pod_startup_delay,
                 jitter: self.pod_startup_jitter,
             },
+            serving: Serving {
+                concurrency_per_pod: self.pod_concurrency,
+                service_time: self.pod_service_time,
+            },
+            time_scale: self.time_scale,
             session_ttl: self.session_ttl,
             cookie_secure: self.cookie_secure,
         }
@@ -249,7 +281,12 @@ fn read_or_generate_password(from_stdin: bool) -> anyhow::Result<(Password, bool
 
 async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     let config = args.config();
-    let state = AppState::open(&config, clock.clone())?;
+    let cluster_clock: Arc<dyn Clock> = if config.time_scale == 1.0 {
+        clock.clone()
+    } else {
+        Arc::new(ScaledClock::new(config.time_scale))
+    };
+    let state = AppState::open(&config, clock.clone(), cluster_clock)?;
 
     let given = std::env::var(ADMIN_PASSWORD_ENV).ok().map(Password::new);
     match app::ensure_first_admin(&state.store, clock.as_ref(), given)? {

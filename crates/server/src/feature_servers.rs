@@ -47,6 +47,10 @@ impl FeatureServers {
         })
     }
 
+    pub fn cluster(&self) -> Arc<dyn ClusterBackend> {
+        Arc::clone(&self.cluster)
+    }
+
     pub fn limits(&self) -> Limits {
         self.limits
     }

@@ -166,7 +166,13 @@ async fn sign_in_cookie_attributes_and_me() {
     assert_eq!(me["roles"], json!(["admin"]));
     assert_eq!(
         me["permissions"],
-        json!(["view_feature_server_config", "scale_feature_server", "view_accounts", "manage_accounts"])
+        json!([
+            "view_feature_server_config",
+            "scale_feature_server",
+            "view_accounts",
+            "manage_accounts",
+            "read_features"
+        ])
     );
 }
 
@@ -354,7 +360,7 @@ async fn create_account_bad_input() {
         ("/api/v1/service-accounts", r#"{"name": "CI Bot"}"#, StatusCode::BAD_REQUEST, "name must start with a lowercase letter or a digit, got \"CI Bot\""),
         ("/api/v1/service-accounts", r#"{"name": ""}"#, StatusCode::BAD_REQUEST, "name is required"),
         ("/api/v1/service-accounts", r#"{"name": "ops"}"#, StatusCode::CONFLICT, "service account ops already exists; choose another name"),
-        ("/api/v1/service-accounts", r#"{"name": "x", "roles": ["root"]}"#, StatusCode::BAD_REQUEST, "invalid request body: unknown variant `root`, expected `admin` or `viewer` at line 1 column 30"),
+        ("/api/v1/service-accounts", r#"{"name": "x", "roles": ["root"]}"#, StatusCode::BAD_REQUEST, "invalid request body: unknown variant `root`, expected one of `admin`, `viewer`, `consumer` at line 1 column 30"),
         ("/api/v1/service-accounts", r#"{"name": "x", "rolez": []}"#, StatusCode::BAD_REQUEST, "invalid request body: unknown field `rolez`, expected one of `name`, `description`, `roles` at line 1 column 21"),
         ("/api/v1/users", r#"{"name": "carol", "password": "short"}"#, StatusCode::BAD_REQUEST, "password must be at least 8 characters, got 5"),
         ("/api/v1/users", r#"{"name": "admin", "password": "long-enough"}"#, StatusCode::CONFLICT, "user admin already exists; choose another name"),
@@ -410,7 +416,7 @@ async fn role_routes_reject_unknown_role_and_account() {
         .with_key(Method::PUT, "/api/v1/service-accounts/reader/roles/root", Some(&app.admin_key), None)
         .await;
     assert_eq!(unknown_role.status, StatusCode::BAD_REQUEST);
-    assert_eq!(unknown_role.message(), r#"unknown role "root"; the roles are admin, viewer"#);
+    assert_eq!(unknown_role.message(), r#"unknown role "root"; the roles are admin, viewer, consumer"#);
     let unknown_user = app
         .with_key(Method::PUT, "/api/v1/users/nobody/roles/admin", Some(&app.admin_key), None)
         .await;

@@ -228,7 +228,7 @@ async fn set_config_increase_limit_waits_for_available() {
         max_increase: 50,
     };
     // A larger pod maximum needs its own state.
-    let state = headroom_server::app::AppState::open(&config, clock.clone()).unwrap();
+    let state = headroom_server::app::AppState::open(&config, clock.clone(), clock.clone()).unwrap();
     let issued = headroom_server::routes::accounts::create_service_account_with_key(
         &state.store,
         "ops".into(),

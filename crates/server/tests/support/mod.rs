@@ -11,7 +11,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use headroom_api::access::{AccountKind, Role};
-use headroom_api::scaling::Limits;
 use headroom_server::app::{self, AppState, ServeConfig};
 use headroom_server::clock::ManualClock;
 use headroom_server::cluster::simulated::StartupDelay;
@@ -55,18 +54,14 @@ impl Response {
 }
 
 pub fn config(dir: &TempDir) -> ServeConfig {
-    ServeConfig {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        data_dir: dir.path().join("data"),
-        console_dir: dir.path().join("no-console"),
-        limits: Limits::default(),
-        startup: StartupDelay {
-            base: STARTUP,
-            jitter: Duration::ZERO,
-        },
-        session_ttl: Duration::from_secs(3600),
-        cookie_secure: false,
-    }
+    let mut config = ServeConfig::new(dir.path().join("data"), dir.path().join("no-console"));
+    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.startup = StartupDelay {
+        base: STARTUP,
+        jitter: Duration::ZERO,
+    };
+    config.session_ttl = Duration::from_secs(3600);
+    config
 }
 
 impl TestApp {
@@ -79,7 +74,7 @@ impl TestApp {
     /// Opens the data directory in `dir` again, as a restarted server would.
     pub async fn open(dir: TempDir, clock: Arc<ManualClock>, keys: Option<(String, String)>) -> TestApp {
         let config = config(&dir);
-        let state = AppState::open(&config, clock.clone()).expect("state opens");
+        let state = AppState::open(&config, clock.clone(), clock.clone()).expect("state opens");
         app::ensure_first_admin(&state.store, clock.as_ref(), Some(Password::new(ADMIN_PASSWORD)))
             .expect("first admin");
         let (admin_key, viewer_key) = match keys {
