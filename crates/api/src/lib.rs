@@ -5,6 +5,7 @@
 //! the same functions on both sides. Nothing here does I/O or reads a clock.
 
 pub mod access;
+pub mod autoscaling;
 pub mod scaling;
 pub mod status;
 
