@@ -1,8 +1,8 @@
-//! Table tests of the autoscaler's rules: wording, validation and the JSON
-//! shape.
+//! Table tests of the autoscaler's rules: the replica formula, wording,
+//! validation and the JSON shape.
 
 use headroom_api::Code;
-use headroom_api::autoscaling::{Behavior, ScalingPolicy, ScalingRules, SelectPolicy};
+use headroom_api::autoscaling::{Behavior, ScalingPolicy, ScalingRules, SelectPolicy, recommend};
 use serde_json::json;
 
 fn rules(policies: Vec<ScalingPolicy>, select_policy: SelectPolicy, window: u64) -> ScalingRules {
@@ -10,6 +10,49 @@ fn rules(policies: Vec<ScalingPolicy>, select_policy: SelectPolicy, window: u64)
         policies,
         select_policy,
         stabilization_window_seconds: window,
+    }
+}
+
+#[test]
+fn recommend_table() {
+    // (ready pods, utilization, target, tolerance, expected)
+    let cases: &[(u32, f64, f64, f64, u32, &str)] = &[
+        (0, 0.9, 0.5, 0.1, 0, "no ready pods"),
+        (4, 0.8, 0.8, 0.1, 4, "on target"),
+        (
+            10,
+            0.88,
+            0.8,
+            0.1,
+            10,
+            "ratio exactly 1.1 is within tolerance",
+        ),
+        (
+            10,
+            0.72,
+            0.8,
+            0.1,
+            10,
+            "ratio exactly 0.9 is within tolerance",
+        ),
+        (10, 0.89, 0.8, 0.1, 12, "11.125 rounds up"),
+        (3, 0.5, 0.8, 0.1, 2, "1.875 rounds up"),
+        (5, 90.0, 60.0, 0.1, 8, "percent units, 7.5 rounds up"),
+        (10, 0.33, 0.3, 0.05, 11, "11.000000000000002 is 11"),
+        (7, 0.7, 0.1, 0.1, 49, "48.99999999999999 is 49"),
+        (4, 1.6, 0.8, 0.0, 8, "zero tolerance doubles"),
+        (10, 0.0, 0.5, 0.1, 0, "no load"),
+        (6, 0.9, 0.0, 0.1, 6, "target 0 keeps the count"),
+        (6, f64::NAN, 0.5, 0.1, 6, "NaN utilization keeps the count"),
+        (6, -0.2, 0.5, 0.1, 6, "negative utilization keeps the count"),
+        (u32::MAX, 2.0, 0.5, 0.1, u32::MAX, "saturates at u32::MAX"),
+    ];
+    for &(ready, utilization, target, tolerance, expected, case) in cases {
+        assert_eq!(
+            recommend(ready, utilization, target, tolerance),
+            expected,
+            "{case}"
+        );
     }
 }
 
