@@ -134,6 +134,12 @@ pub(super) fn every(seconds: u64) -> String {
     }
 }
 
+/// Formats a duration as an adjective: "5-minute", "90-second".
+pub(super) fn adjective(seconds: u64) -> String {
+    let (count, unit) = whole_unit(seconds);
+    format!("{count}-{unit}")
+}
+
 fn whole_unit(seconds: u64) -> (u64, &'static str) {
     if seconds != 0 && seconds.is_multiple_of(3600) {
         (seconds / 3600, "hour")
