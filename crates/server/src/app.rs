@@ -25,6 +25,7 @@ use crate::clock::{Clock, rfc3339};
 use crate::cluster::ClusterBackend;
 use crate::cluster::simulated::{SimulatedCluster, StartupDelay};
 use crate::feature_servers::FeatureServers;
+use crate::request_stats::RequestStats;
 use crate::secrets::Password;
 use crate::store::{Store, accounts};
 
@@ -100,6 +101,7 @@ pub struct AppState {
     pub cluster: Arc<dyn ClusterBackend>,
     pub feature_servers: Arc<FeatureServers>,
     pub serving: Serving,
+    pub request_stats: Arc<RequestStats>,
     pub settings: Arc<Settings>,
 }
 
@@ -120,6 +122,7 @@ impl AppState {
             cluster: feature_servers.cluster(),
             feature_servers: Arc::new(feature_servers),
             serving: config.serving,
+            request_stats: Arc::new(RequestStats::default()),
             settings: Arc::new(Settings {
                 session_ttl: config.session_ttl,
                 cookie_secure: config.cookie_secure,

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod cluster;
 pub mod error;
 pub mod feature_servers;
+pub mod request_stats;
 pub mod routes;
 pub mod secrets;
 pub mod store;

@@ -2,6 +2,7 @@
 //! [`crate::auth::Principal`] extractor), authorize, validate, act, respond.
 
 pub mod accounts;
+pub mod features;
 pub mod scaling;
 pub mod session;
 
@@ -25,6 +26,7 @@ pub fn api() -> Router<AppState> {
         )
         .route("/metadata-service/set-feature-server-config", post(scaling::set_config))
         .route("/feature-server/limits", get(scaling::limits))
+        .route("/feature-service/get-features", post(features::get_features))
         .route("/auth/sign-in", post(session::sign_in))
         .route("/auth/sign-out", post(session::sign_out))
         .route("/auth/me", get(session::me))
