@@ -42,15 +42,18 @@ async fn get_features_returns_vector() {
             tower::ServiceExt::oneshot(router, app_request).await.unwrap()
         }
     });
-    // The pod serves for the 50 ms service time of the manual clock.
-    for _ in 0..100 {
-        if request.is_finished() {
-            break;
-        }
+    // Once the request is in flight on a pod, the 50 ms service time of
+    // the manual clock passes.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while app.state.cluster.take_load_report().in_flight == 0 {
+        assert!(std::time::Instant::now() < deadline, "the request never reached a pod");
         tokio::task::yield_now().await;
-        app.advance(Duration::from_millis(10));
     }
-    let response = request.await.unwrap();
+    app.advance(Duration::from_millis(50));
+    let response = tokio::time::timeout(Duration::from_secs(10), request)
+        .await
+        .expect("the request completes once the service time has passed")
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
     let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
