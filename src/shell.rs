@@ -1,0 +1,145 @@
+//! The frame around every page that needs a signed-in account: the header
+//! with the navigation and the account, and the redirect to the sign-in page
+//! for everyone else.
+
+use headroom_api::access::Role;
+use leptos::either::{Either, EitherOf3};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
+use leptos_router::components::Redirect;
+use serde::de::IgnoredAny;
+
+use crate::access::Access;
+use crate::api::{self, ApiError, Method};
+use crate::feature_servers::FeatureServers;
+use crate::feedback::ErrorSlot;
+use crate::session::{Auth, use_session};
+
+/// The kind of [`Auth`] state without the account, so that the page is
+/// rebuilt only when this kind changes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    Checking,
+    SignedIn,
+    SignedOut,
+}
+
+/// A page that needs a signed-in account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    FeatureServers,
+    Access,
+}
+
+#[component]
+pub fn Shell(page: Page) -> impl IntoView {
+    let session = use_session();
+
+    let gate = Memo::new(move |_| match session.auth() {
+        Auth::Checking => Gate::Checking,
+        Auth::SignedIn(_) => Gate::SignedIn,
+        Auth::SignedOut => Gate::SignedOut,
+    });
+
+    move || match gate.get() {
+        Gate::Checking => EitherOf3::A(view! { <p class="loading" role="status">"Loading…"</p> }),
+        Gate::SignedOut => {
+            EitherOf3::B(view! { <Redirect path="/sign-in" options=replace_page() /> })
+        }
+        Gate::SignedIn => EitherOf3::C(view! {
+            <Header page />
+            <main>
+                {match page {
+                    Page::FeatureServers => Either::Left(view! { <FeatureServers /> }),
+                    Page::Access => Either::Right(view! { <Access /> }),
+                }}
+            </main>
+        }),
+    }
+}
+
+#[component]
+fn Header(page: Page) -> impl IntoView {
+    let pending = RwSignal::new(false);
+    let sign_out_error = RwSignal::new(None::<ApiError>);
+
+    let session = use_session();
+
+    let on_sign_out = move |_| {
+        pending.set(true);
+        sign_out_error.set(None);
+        spawn_local(async move {
+            let result = session
+                .send::<IgnoredAny>(Method::Post, api::SIGN_OUT_URL, None)
+                .await;
+            pending.try_set(false);
+            match result {
+                Ok(_) => session.signed_out(),
+                // A rejected session has signed the console out already.
+                Err(error) if error.is_unauthenticated() => {}
+                Err(error) => {
+                    sign_out_error.try_set(Some(error));
+                }
+            }
+        });
+    };
+
+    let current = move |link: Page| (link == page).then_some("page");
+    let name = Signal::derive(move || session.me().map(|me| me.name).unwrap_or_default());
+    let roles = Signal::derive(move || {
+        session
+            .me()
+            .map(|me| roles_text(&me.roles))
+            .unwrap_or_default()
+    });
+
+    view! {
+        <header class="app-header">
+            <span class="brand">"Headroom"</span>
+            <nav aria-label="Main">
+                <a href="/" aria-current=current(Page::FeatureServers)>
+                    "Feature Servers"
+                </a>
+                <a href="/access" aria-current=current(Page::Access)>
+                    "Accounts and Access"
+                </a>
+            </nav>
+            <div class="whoami">
+                <span id="whoami-name">{name}</span>
+                <span class="whoami-roles-label">"Roles:"</span>
+                <span id="whoami-roles">{roles}</span>
+                <button
+                    id="sign-out"
+                    type="button"
+                    disabled=pending
+                    on:click=on_sign_out
+                >
+                    "Sign out"
+                </button>
+            </div>
+        </header>
+        <ErrorSlot id="sign-out-error" error=sign_out_error />
+    }
+}
+
+/// Returns navigation options that replace the current page in the history,
+/// so that the back button skips pages the user was sent away from.
+pub fn replace_page() -> NavigateOptions {
+    NavigateOptions {
+        replace: true,
+        ..Default::default()
+    }
+}
+
+/// Returns roles joined with ", ", or "none".
+pub fn roles_text(roles: &[Role]) -> String {
+    if roles.is_empty() {
+        return "none".to_owned();
+    }
+    roles
+        .iter()
+        .map(|role| role.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
