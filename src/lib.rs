@@ -25,6 +25,7 @@ use sign_in::SignIn;
 
 /// Mounts the console into the page's `<body>`.
 pub fn mount() {
+    console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(App);
 }
 
