@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -13,8 +13,10 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::Html;
 use headroom_api::access::{AccountKind, Role};
+use headroom_api::monitoring::{LiveEvent, Sample};
 use headroom_api::scaling::Limits;
 use tokio::net::TcpListener;
+use tokio::sync::broadcast;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
@@ -23,6 +25,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::clock::{Clock, rfc3339};
 use crate::cluster::ClusterBackend;
+use crate::control::{AutoscalerConfig, ControlLoop, watch_pod_counts};
 use crate::cluster::simulated::{SimulatedCluster, StartupDelay};
 use crate::feature_servers::FeatureServers;
 use crate::request_stats::RequestStats;
@@ -39,6 +42,7 @@ pub struct ServeConfig {
     pub limits: Limits,
     pub startup: StartupDelay,
     pub serving: Serving,
+    pub autoscaler: AutoscalerConfig,
     /// How many times faster than the wall clock the embedded cluster runs.
     pub time_scale: f64,
     pub session_ttl: Duration,
@@ -58,6 +62,7 @@ impl ServeConfig {
                 jitter: Duration::from_secs(2),
             },
             serving: Serving::default(),
+            autoscaler: AutoscalerConfig::default(),
             time_scale: 1.0,
             session_ttl: Duration::from_secs(12 * 3600),
             cookie_secure: false,
@@ -102,6 +107,13 @@ pub struct AppState {
     pub feature_servers: Arc<FeatureServers>,
     pub serving: Serving,
     pub request_stats: Arc<RequestStats>,
+    pub autoscaler: Arc<AutoscalerConfig>,
+    /// How many times faster than the wall clock the cluster clock runs.
+    pub time_scale: f64,
+    /// The most recent monitoring sample, for `/metrics`.
+    pub latest_sample: Arc<RwLock<Option<Sample>>>,
+    /// Events for the consoles' live stream.
+    pub live: broadcast::Sender<LiveEvent>,
     pub settings: Arc<Settings>,
 }
 
@@ -112,7 +124,8 @@ impl AppState {
         let store = Store::open(&config.data_dir)?;
         let (startup, concurrency) = (config.startup, config.serving.concurrency_per_pod);
         let simulated_clock = cluster_clock.clone();
-        let feature_servers = FeatureServers::load(store.clone(), clock.clone(), config.limits, |desired| {
+        let (live, _) = broadcast::channel(256);
+        let feature_servers = FeatureServers::load(store.clone(), clock.clone(), config.limits, live.clone(), |desired| {
             Arc::new(SimulatedCluster::new(simulated_clock, startup, concurrency, desired)) as Arc<dyn ClusterBackend>
         })?;
         Ok(AppState {
@@ -123,12 +136,24 @@ impl AppState {
             feature_servers: Arc::new(feature_servers),
             serving: config.serving,
             request_stats: Arc::new(RequestStats::default()),
+            autoscaler: Arc::new(config.autoscaler.clone()),
+            time_scale: config.time_scale,
+            latest_sample: Arc::new(RwLock::new(None)),
+            live,
             settings: Arc::new(Settings {
                 session_ttl: config.session_ttl,
                 cookie_secure: config.cookie_secure,
             }),
         })
     }
+}
+
+/// Starts the control loop and the pod count watcher on the current runtime.
+pub fn spawn_background(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(ControlLoop::new(state.clone()).run()),
+        tokio::spawn(watch_pod_counts(state.clone())),
+    ]
 }
 
 /// Environment variable with the password of the first admin.
@@ -185,6 +210,7 @@ pub fn router(state: AppState, console_dir: &Path) -> Router {
     let console = console_service(console_dir);
     Router::new()
         .nest("/api/v1", crate::routes::api())
+        .route("/metrics", axum::routing::get(crate::routes::monitoring::metrics))
         .fallback_service(console)
         .with_state(state)
         .layer(CompressionLayer::new())

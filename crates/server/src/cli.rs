@@ -10,11 +10,13 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use headroom_api::access::{AccountKind, Role, validate_account_name, validate_password};
+use headroom_api::autoscaling::Behavior;
 use headroom_api::scaling::Limits;
 
 use crate::app::{self, ADMIN_PASSWORD_ENV, AppState, FirstAdmin, ServeConfig, Serving};
 use crate::clock::{Clock, ScaledClock, SystemClock, rfc3339};
 use crate::cluster::simulated::StartupDelay;
+use crate::control::AutoscalerConfig;
 use crate::secrets::Password;
 use crate::store::{Store, accounts};
 
@@ -98,6 +100,29 @@ pub struct ServeArgs {
           value_parser = parse_time_scale)]
     pub time_scale: f64,
 
+    /// Utilization the autoscaler aims at, in percent of the pods' capacity.
+    #[arg(long, env = "HEADROOM_TARGET_UTILIZATION", default_value_t = 70, value_name = "PERCENT",
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub target_utilization: u32,
+
+    /// Time between two autoscaler evaluations, in cluster time, such as 15s.
+    #[arg(long, env = "HEADROOM_AUTOSCALER_INTERVAL", default_value = "15s", value_name = "DURATION",
+          value_parser = parse_positive_duration)]
+    pub autoscaler_interval: Duration,
+
+    /// Time between two monitoring samples, in cluster time, such as 5s.
+    #[arg(long, env = "HEADROOM_SAMPLE_INTERVAL", default_value = "5s", value_name = "DURATION",
+          value_parser = parse_positive_duration)]
+    pub sample_interval: Duration,
+
+    /// JSON file with the autoscaler's rate rules, in the shape of a
+    /// Kubernetes HorizontalPodAutoscaler's `behavior` field. Without it:
+    /// scale up by the larger of 50% and 10 pods per 10 minutes, scale down
+    /// by the smaller of 10% and 10 pods per 10 minutes after 5 minutes of
+    /// lower demand.
+    #[arg(long, env = "HEADROOM_AUTOSCALER_BEHAVIOR", value_name = "FILE")]
+    pub autoscaler_behavior: Option<PathBuf>,
+
     /// How long a console session lasts after sign-in, such as 12h.
     #[arg(long, env = "HEADROOM_SESSION_TTL", default_value = "12h", value_name = "DURATION",
           value_parser = humantime::parse_duration)]
@@ -118,9 +143,33 @@ fn parse_time_scale(text: &str) -> Result<f64, String> {
     Ok(scale)
 }
 
+fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|error| format!("invalid duration \"{text}\": {error}"))?;
+    if duration.is_zero() {
+        return Err(format!("duration \"{text}\" must be greater than zero"));
+    }
+    Ok(duration)
+}
+
+/// Reads and checks a behavior file, with errors that name the file.
+fn read_behavior(path: &std::path::Path) -> anyhow::Result<Behavior> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the autoscaler behavior file {}", path.display()))?;
+    let behavior: Behavior = serde_json::from_str(&text)
+        .with_context(|| format!("invalid autoscaler behavior in {}", path.display()))?;
+    behavior
+        .validate()
+        .map_err(|status| anyhow::anyhow!("invalid autoscaler behavior in {}: {}", path.display(), status.message))?;
+    Ok(behavior)
+}
+
 impl ServeArgs {
-    pub fn config(&self) -> ServeConfig {
-        ServeConfig {
+    pub fn config(&self) -> anyhow::Result<ServeConfig> {
+        let behavior = match &self.autoscaler_behavior {
+            Some(path) => read_behavior(path)?,
+            None => Behavior::default(),
+        };
+        Ok(ServeConfig {
             listen: self.listen,
             data_dir: self.data.data_dir.clone(),
             console_dir: self.console_dir.clone(),
@@ -136,10 +185,17 @@ impl ServeArgs {
                 concurrency_per_pod: self.pod_concurrency,
                 service_time: self.pod_service_time,
             },
+            autoscaler: AutoscalerConfig {
+                target_utilization: f64::from(self.target_utilization) / 100.0,
+                evaluation_interval: self.autoscaler_interval,
+                sample_interval: self.sample_interval,
+                behavior,
+                ..AutoscalerConfig::default()
+            },
             time_scale: self.time_scale,
             session_ttl: self.session_ttl,
             cookie_secure: self.cookie_secure,
-        }
+        })
     }
 }
 
@@ -280,7 +336,7 @@ fn read_or_generate_password(from_stdin: bool) -> anyhow::Result<(Password, bool
 }
 
 async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
-    let config = args.config();
+    let config = args.config()?;
     let cluster_clock: Arc<dyn Clock> = if config.time_scale == 1.0 {
         clock.clone()
     } else {
@@ -313,6 +369,7 @@ async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         max_increase = config.limits.max_increase,
         "Headroom is listening on http://{address}"
     );
+    let _background = app::spawn_background(&state);
     let app = app::router(state, &config.console_dir);
     app::serve(listener, app, shutdown_signal()).await?;
     tracing::info!("Headroom stopped");

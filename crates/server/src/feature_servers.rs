@@ -8,7 +8,9 @@
 
 use std::sync::{Arc, RwLock};
 
+use headroom_api::monitoring::LiveEvent;
 use headroom_api::scaling::{FeatureServerConfig, Limits, ScalingRequest, validate};
+use tokio::sync::broadcast;
 
 use crate::clock::{Clock, rfc3339};
 use crate::cluster::ClusterBackend;
@@ -23,6 +25,7 @@ pub struct FeatureServers {
     limits: Limits,
     config: RwLock<StoredConfig>,
     write_lock: tokio::sync::Mutex<()>,
+    live: broadcast::Sender<LiveEvent>,
 }
 
 impl FeatureServers {
@@ -32,6 +35,7 @@ impl FeatureServers {
         store: Store,
         clock: Arc<dyn Clock>,
         limits: Limits,
+        live: broadcast::Sender<LiveEvent>,
         make_cluster: impl FnOnce(u32) -> Arc<dyn ClusterBackend>,
     ) -> AppResult<FeatureServers> {
         let now = rfc3339(clock.now());
@@ -44,6 +48,7 @@ impl FeatureServers {
             limits,
             config: RwLock::new(config),
             write_lock: tokio::sync::Mutex::new(()),
+            live,
         })
     }
 
@@ -87,6 +92,41 @@ impl FeatureServers {
             return Ok(current);
         }
 
+        self.store_and_apply(next.clone()).await?;
+        tracing::info!(
+            desired_count = next.desired_count,
+            autoscaling = next.auto_scaling_config.enabled,
+            min_node_count = next.auto_scaling_config.min_node_count,
+            max_node_count = next.auto_scaling_config.max_node_count,
+            "feature server configuration changed"
+        );
+        Ok(self.get())
+    }
+
+    /// Sets the desired count the autoscaler decided on, unless autoscaling
+    /// was turned off or its bounds changed since the decision was made.
+    /// Returns whether the count was applied.
+    pub async fn apply_autoscaler(&self, decided_for: &FeatureServerConfig, desired: u32) -> AppResult<bool> {
+        let _write = self.write_lock.lock().await;
+        let current = self.get();
+        if current.auto_scaling_config != decided_for.auto_scaling_config
+            || current.desired_count != decided_for.desired_count
+            || !current.auto_scaling_config.enabled
+        {
+            return Ok(false);
+        }
+
+        let next = StoredConfig {
+            desired_count: desired,
+            auto_scaling_config: current.auto_scaling_config,
+        };
+        self.store_and_apply(next).await?;
+        Ok(true)
+    }
+
+    /// Persists the configuration, then drives the cluster and tells the
+    /// open consoles. Callers hold the write lock.
+    async fn store_and_apply(&self, next: StoredConfig) -> AppResult<()> {
         let now = rfc3339(self.clock.now());
         let stored = next.clone();
         self.store
@@ -97,13 +137,8 @@ impl FeatureServers {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = next.clone();
         self.cluster.set_desired(next.desired_count);
-        tracing::info!(
-            desired_count = next.desired_count,
-            autoscaling = next.auto_scaling_config.enabled,
-            min_node_count = next.auto_scaling_config.min_node_count,
-            max_node_count = next.auto_scaling_config.max_node_count,
-            "feature server configuration changed"
-        );
-        Ok(self.get())
+        // No console listening is not an error.
+        let _ = self.live.send(LiveEvent::Config(self.get()));
+        Ok(())
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod features;
+pub mod monitoring;
 pub mod scaling;
 pub mod session;
 
@@ -27,6 +28,11 @@ pub fn api() -> Router<AppState> {
         .route("/metadata-service/set-feature-server-config", post(scaling::set_config))
         .route("/feature-server/limits", get(scaling::limits))
         .route("/feature-service/get-features", post(features::get_features))
+        .route("/monitoring/samples", get(monitoring::samples))
+        .route("/monitoring/activity", get(monitoring::activity))
+        .route("/monitoring/recommendations", get(monitoring::recommendations))
+        .route("/monitoring/stream", get(monitoring::stream))
+        .route("/autoscaler", get(monitoring::autoscaler))
         .route("/auth/sign-in", post(session::sign_in))
         .route("/auth/sign-out", post(session::sign_out))
         .route("/auth/me", get(session::me))
@@ -87,6 +93,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|error| Status::invalid_request(format!("invalid request body: {error}")).into())
+    }
+}
+
+/// Query parameters whose rejections are `google.rpc.Status` errors.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for QueryParams<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(query)| QueryParams(query))
+            .map_err(|rejection| Status::invalid_request(format!("invalid query string: {}", rejection.body_text())).into())
     }
 }
 

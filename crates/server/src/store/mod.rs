@@ -7,6 +7,7 @@
 //! and busy timeout allow.
 
 pub mod accounts;
+pub mod history;
 pub mod scaling;
 
 use std::path::{Path, PathBuf};
@@ -58,6 +59,34 @@ CREATE TABLE feature_server_config (
     max_node_count INTEGER,
     updated_at TEXT NOT NULL
 );
+"#, r#"
+CREATE TABLE samples (
+    tier INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    utilization_min REAL NOT NULL,
+    utilization_avg REAL NOT NULL,
+    utilization_max REAL NOT NULL,
+    demand_pods REAL NOT NULL,
+    request_rate REAL NOT NULL,
+    rejected_rate REAL NOT NULL,
+    latency_p50_ms REAL NOT NULL,
+    latency_p95_ms REAL NOT NULL,
+    latency_p99_ms REAL NOT NULL,
+    current_count INTEGER NOT NULL,
+    available_count INTEGER NOT NULL,
+    desired_count INTEGER NOT NULL,
+    PRIMARY KEY (tier, at)
+) WITHOUT ROWID;
+CREATE TABLE scaling_activity (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    from_count INTEGER NOT NULL,
+    to_count INTEGER NOT NULL,
+    recommendation INTEGER NOT NULL,
+    utilization REAL NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX scaling_activity_at ON scaling_activity (at);
 "#];
 
 #[derive(Clone)]
