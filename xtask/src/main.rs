@@ -197,7 +197,55 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
 fn build_console() -> Result<(), String> {
     let mut trunk = command("trunk");
     trunk.args(["build", "--release"]);
-    run(trunk)
+    run(trunk)?;
+    precompress(&root().join("dist"))
+}
+
+/// Writes a Brotli (`.br`, quality 11) and a gzip (`.gz`, level 9) copy
+/// next to every text and wasm file of the built console; the server sends
+/// the smallest encoding the browser accepts.
+fn precompress(directory: &Path) -> Result<(), String> {
+    let entries = std::fs::read_dir(directory)
+        .map_err(|error| format!("cannot read {}: {error}", directory.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|error| format!("cannot read {}: {error}", directory.display()))?.path();
+        if path.is_dir() {
+            precompress(&path)?;
+            continue;
+        }
+        let compressible = path
+            .extension()
+            .and_then(|extension| extension.to_str())
+            .is_some_and(|extension| ["html", "js", "wasm", "css", "svg"].contains(&extension));
+        if !compressible {
+            continue;
+        }
+        let content = std::fs::read(&path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+
+        let mut brotli_bytes = Vec::new();
+        let parameters = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            lgwin: 24,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut content.as_slice(), &mut brotli_bytes, &parameters)
+            .map_err(|error| format!("cannot compress {}: {error}", path.display()))?;
+        write_beside(&path, "br", &brotli_bytes)?;
+
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut gzip, &content)
+            .and_then(|()| gzip.finish())
+            .map_err(|error| format!("cannot compress {}: {error}", path.display()))
+            .and_then(|bytes| write_beside(&path, "gz", &bytes))?;
+    }
+    Ok(())
+}
+
+fn write_beside(path: &Path, extension: &str, bytes: &[u8]) -> Result<(), String> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(extension);
+    std::fs::write(&name, bytes).map_err(|error| format!("cannot write {}: {error}", Path::new(&name).display()))
 }
 
 fn build_server() -> Result<(), String> {

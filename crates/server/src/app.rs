@@ -21,7 +21,8 @@ use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::LatencyUnit;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::clock::{Clock, rfc3339};
 use crate::cluster::ClusterBackend;
@@ -239,7 +240,8 @@ pub fn router(state: AppState, console_dir: &Path) -> Router {
                     .and_then(|value| value.to_str().ok())
                     .unwrap_or("");
                 tracing::info_span!("request", method = %request.method(), path, request_id)
-            }),
+            })
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)),
         )
         .layer(PropagateRequestIdLayer::new(HeaderName::from_static(REQUEST_ID_HEADER)))
         .layer(SetRequestIdLayer::new(
@@ -278,7 +280,13 @@ fn console_service(console_dir: &Path) -> Router {
             async move { page }
         });
     }
-    Router::new().fallback_service(ServeDir::new(console_dir).fallback(ServeFile::new(index)))
+    // `cargo xtask build` writes .br and .gz copies beside each file.
+    let index = ServeFile::new(index).precompressed_br().precompressed_gzip();
+    let files = ServeDir::new(console_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(index);
+    Router::new().fallback_service(files)
 }
 
 /// Binds the listener and serves until `shutdown` completes.

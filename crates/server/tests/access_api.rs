@@ -458,3 +458,11 @@ async fn unknown_api_route_is_json_404() {
     assert_eq!(response.status, StatusCode::NOT_FOUND);
     assert_eq!(response.message(), "no API route GET /api/v1/nothing-here");
 }
+
+#[tokio::test]
+async fn healthz_needs_no_credentials() {
+    let app = TestApp::new().await;
+    let response = app.with_key(Method::GET, "/api/v1/healthz", None, None).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.text, r#"{"status":"ok"}"#);
+}

@@ -33,6 +33,7 @@ pub fn api() -> Router<AppState> {
         .route("/monitoring/recommendations", get(monitoring::recommendations))
         .route("/monitoring/stream", get(monitoring::stream))
         .route("/autoscaler", get(monitoring::autoscaler))
+        .route("/healthz", get(healthz))
         .route("/auth/sign-in", post(session::sign_in))
         .route("/auth/sign-out", post(session::sign_out))
         .route("/auth/me", get(session::me))
@@ -56,6 +57,12 @@ pub fn api() -> Router<AppState> {
         )
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
+}
+
+/// Liveness for load balancers and probes: needs no authentication and
+/// touches no state, so it also measures the cost of a bare handler.
+async fn healthz() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"status": "ok"}))
 }
 
 async fn api_not_found(method: Method, OriginalUri(uri): OriginalUri) -> AppError {
