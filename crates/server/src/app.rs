@@ -30,6 +30,7 @@ use crate::control::{AutoscalerConfig, ControlLoop, watch_pod_counts};
 use crate::cluster::simulated::{SimulatedCluster, StartupDelay};
 use crate::feature_servers::FeatureServers;
 use crate::request_stats::RequestStats;
+use crate::throttle::SignInThrottle;
 use crate::secrets::Password;
 use crate::store::{Store, accounts};
 
@@ -108,6 +109,7 @@ pub struct AppState {
     pub feature_servers: Arc<FeatureServers>,
     pub serving: Serving,
     pub request_stats: Arc<RequestStats>,
+    pub sign_in_throttle: Arc<SignInThrottle>,
     pub autoscaler: Arc<AutoscalerConfig>,
     /// How many times faster than the wall clock the cluster clock runs.
     pub time_scale: f64,
@@ -137,6 +139,7 @@ impl AppState {
             feature_servers: Arc::new(feature_servers),
             serving: config.serving,
             request_stats: Arc::new(RequestStats::default()),
+            sign_in_throttle: Arc::new(SignInThrottle::default()),
             autoscaler: Arc::new(config.autoscaler.clone()),
             time_scale: config.time_scale,
             latest_sample: Arc::new(RwLock::new(None)),

@@ -14,3 +14,4 @@ pub mod request_stats;
 pub mod routes;
 pub mod secrets;
 pub mod store;
+pub mod throttle;

@@ -466,3 +466,26 @@ async fn healthz_needs_no_credentials() {
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.text, r#"{"status":"ok"}"#);
 }
+
+#[tokio::test]
+async fn sign_in_locked_after_repeated_failures() {
+    let app = TestApp::new().await;
+    let attempt = |password: &'static str| {
+        let body = json!({"username": "admin", "password": password}).to_string();
+        axum::http::Request::post("/api/v1/auth/sign-in")
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    };
+    for _ in 0..10 {
+        assert_eq!(app.send(attempt("wrong-password")).await.status, StatusCode::UNAUTHORIZED);
+    }
+
+    // Even the right password is rejected while the name is locked.
+    let locked = app.send(attempt(ADMIN_PASSWORD)).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(locked.message(), "too many failed sign-ins for admin; try again in 15 minutes");
+
+    app.advance(Duration::from_secs(15 * 60));
+    assert_eq!(app.send(attempt(ADMIN_PASSWORD)).await.status, StatusCode::OK);
+}

@@ -27,6 +27,16 @@ fn decoy_hash() -> &'static str {
 
 pub async fn sign_in(State(state): State<AppState>, JsonBody(request): JsonBody<SignInRequest>) -> AppResult<Response> {
     let username = request.username.trim().to_owned();
+    let now = state.clock.now();
+    if let Some(remaining) = state.sign_in_throttle.locked_for(&username, now) {
+        tracing::warn!(username, "sign-in rejected: too many failed attempts");
+        let minutes = remaining.as_secs().div_ceil(60).max(1);
+        return Err(Status::new(
+            headroom_api::Code::ResourceExhausted,
+            format!("too many failed sign-ins for {username}; try again in {minutes} minutes"),
+        )
+        .into());
+    }
     let stored = {
         let username = username.clone();
         state
@@ -41,13 +51,14 @@ pub async fn sign_in(State(state): State<AppState>, JsonBody(request): JsonBody<
         .await
         .map_err(|error| AppError::Internal(anyhow::anyhow!("password check failed: {error}")))?;
     if stored.is_none() || !verified {
+        state.sign_in_throttle.record_failure(&username, now);
         tracing::warn!(username, "sign-in failed");
         return Err(Status::unauthenticated("invalid user name or password").into());
     }
 
     let token = SessionToken::generate();
     let csrf_token = generate_csrf_token();
-    let now = unix_seconds(state.clock.now());
+    let now = unix_seconds(now);
     let ttl = state.settings.session_ttl.as_secs() as i64;
     let (digest, csrf) = (token.digest(), csrf_token.clone());
     let account = state
@@ -58,6 +69,7 @@ pub async fn sign_in(State(state): State<AppState>, JsonBody(request): JsonBody<
         })
         .await?
         .ok_or_else(|| Status::unauthenticated("invalid user name or password"))?;
+    state.sign_in_throttle.record_success(&username);
     tracing::info!(username, "signed in");
 
     let principal = Principal {
