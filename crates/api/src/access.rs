@@ -1,6 +1,6 @@
 //! Accounts and Access: roles, permissions, and the bodies of the account API.
 //!
-//! [`ROLE_PERMISSIONS`] is the only place that says what a role may do; the
+//! [`ROLE_PERMISSIONS`] is the only place that defines what a role may do; the
 //! server checks permissions against it and the console shows it.
 
 use serde::{Deserialize, Serialize};
@@ -93,7 +93,7 @@ impl std::fmt::Display for Role {
     }
 }
 
-/// What each role may do.
+/// The permissions of each role.
 pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
     (
         Role::Admin,

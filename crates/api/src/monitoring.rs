@@ -87,11 +87,11 @@ pub struct ScalingActivity {
     /// The utilization the recommendation was computed from (may exceed 1
     /// when requests were rejected).
     pub utilization: f64,
-    /// What happened and why, in plain words.
+    /// The change or the limit that held it, with its cause, in plain words.
     pub reason: String,
 }
 
-/// What a recommendation proposes.
+/// Direction of a recommended change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RecommendationKind {

@@ -72,7 +72,7 @@ impl ServeConfig {
     }
 }
 
-/// How the simulated pods serve feature requests.
+/// Serving settings of the simulated pods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Serving {
     /// Requests one pod serves at once; more are rejected with 429.
@@ -165,7 +165,7 @@ pub const ADMIN_PASSWORD_ENV: &str = "HEADROOM_ADMIN_PASSWORD";
 /// Name of the user created on first start.
 pub const FIRST_ADMIN: &str = "admin";
 
-/// What [`ensure_first_admin`] did.
+/// Outcome of [`ensure_first_admin`].
 #[derive(Debug, PartialEq, Eq)]
 pub enum FirstAdmin {
     /// Users exist already; nothing was created.

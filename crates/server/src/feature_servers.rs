@@ -124,7 +124,7 @@ impl FeatureServers {
         Ok(true)
     }
 
-    /// Persists the configuration, then drives the cluster and tells the
+    /// Persists the configuration, then drives the cluster and notifies the
     /// open consoles. Callers hold the write lock.
     async fn store_and_apply(&self, next: StoredConfig) -> AppResult<()> {
         let now = rfc3339(self.clock.now());

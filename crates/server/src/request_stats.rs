@@ -16,7 +16,7 @@ fn bucket_bound_ms(index: usize) -> f64 {
     FIRST_BUCKET_MS * BUCKET_GROWTH.powi(index as i32)
 }
 
-/// What was served and rejected since the previous window was taken.
+/// Requests served and rejected since the previous window was taken.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Window {
     pub served: u64,
@@ -85,7 +85,7 @@ impl RequestStats {
 }
 
 /// Estimates a percentile from the histogram by linear interpolation
-/// inside the bucket that holds it; the error is at most a bucket's width
+/// inside the bucket that contains it; the error is at most a bucket's width
 /// (25%).
 fn percentile(buckets: &[u64], total: u64, quantile: f64) -> f64 {
     if total == 0 {

@@ -47,7 +47,7 @@ pub struct Saturated {
     pub concurrency_per_pod: u32,
 }
 
-/// How busy the ready pods were over an interval.
+/// Utilization of the ready pods over an interval.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadReport {
     /// Utilization of each pod that was ready during the interval, from 0 to

@@ -1,4 +1,4 @@
-//! The online serving path, `get-features`, answered by the simulated pods.
+//! The online serving path, `get-features`, served by the simulated pods.
 //!
 //! The request and response follow the shape of Tecton's `get-features`
 //! HTTP API. The features are synthetic: a deterministic function of the
