@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod autoscaling;
+pub mod json;
 pub mod monitoring;
 pub mod scaling;
 pub mod status;

@@ -188,7 +188,7 @@ fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Status> {
             r#"request body is empty; send a JSON object such as {"count": 4}"#,
         ));
     }
-    let value: Value = serde_json::from_slice(body)
+    let value = crate::json::parse_unique(body)
         .map_err(|error| Status::invalid_request(format!("request body is not valid JSON: {error}")))?;
     match value {
         Value::Object(object) => Ok(object),

@@ -30,6 +30,7 @@ pub enum Code {
     PermissionDenied = 7,
     ResourceExhausted = 8,
     FailedPrecondition = 9,
+    Unimplemented = 12,
     Internal = 13,
     Unavailable = 14,
     Unauthenticated = 16,
@@ -45,6 +46,7 @@ impl Code {
             Code::NotFound => 404,
             Code::AlreadyExists => 409,
             Code::ResourceExhausted => 429,
+            Code::Unimplemented => 501,
             Code::Internal => 500,
             Code::Unavailable => 503,
         }
@@ -68,6 +70,7 @@ impl TryFrom<i32> for Code {
             7 => Code::PermissionDenied,
             8 => Code::ResourceExhausted,
             9 => Code::FailedPrecondition,
+            12 => Code::Unimplemented,
             13 => Code::Internal,
             14 => Code::Unavailable,
             16 => Code::Unauthenticated,

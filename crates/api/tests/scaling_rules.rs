@@ -89,6 +89,11 @@ fn parse_rejects_bad_input() {
             "request body is not valid JSON: EOF while parsing an object at line 1 column 11",
         ),
         ("[4]", None, "request body must be a JSON object, got an array"),
+        (
+            r#"{"count": 4, "count": 40}"#,
+            None,
+            "request body is not valid JSON: duplicate field `count`; send each field once at line 1 column 20",
+        ),
         ("4", None, "request body must be a JSON object, got 4"),
         (r#"{"count": "4"}"#, Some("count"), r#"count must be a whole number, got the string "4""#),
         (r#"{"count": 4.5}"#, Some("count"), "count must be a whole number, got 4.5"),

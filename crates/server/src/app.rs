@@ -217,6 +217,7 @@ pub fn router(state: AppState, console_dir: &Path) -> Router {
         .route("/metrics", axum::routing::get(crate::routes::monitoring::metrics))
         .fallback_service(console)
         .with_state(state)
+        .layer(axum::middleware::from_fn(crate::error::status_bodies))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,

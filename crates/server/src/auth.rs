@@ -107,6 +107,12 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if parts.headers.get_all(header::AUTHORIZATION).iter().count() > 1 {
+            return Err(Status::unauthenticated(
+                "more than one Authorization header; send one: `Authorization: Tecton-key <API_KEY>`",
+            )
+            .into());
+        }
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let key = parse_authorization(value.to_str().unwrap_or(""))?;
             return authenticate_key(state, key).await;

@@ -180,7 +180,9 @@ impl ControlLoop {
         let current = config.desired_count;
         let demand_pods = demand.iter().sum::<f64>() / demand.len() as f64;
         let utilization = demand_pods / f64::from(current.max(1));
-        let recommendation = recommend(current, utilization, settings.target_utilization, settings.tolerance);
+        // Within the bounds, so that reasons name counts that can happen.
+        let recommendation = recommend(current, utilization, settings.target_utilization, settings.tolerance)
+            .clamp(min_node_count, max_node_count.max(min_node_count));
 
         let decision = decide(&DecideInput {
             behavior: &settings.behavior,

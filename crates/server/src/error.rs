@@ -42,6 +42,44 @@ pub fn status_response(status: &Status) -> Response {
     response
 }
 
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Rewrites the plain-text rejections that the router produces before a
+/// handler runs, a wrong method (405) or a body over [`MAX_BODY_BYTES`]
+/// (413), as `google.rpc.Status` JSON, keeping their HTTP status and
+/// headers such as `Allow`.
+pub async fn status_bodies(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    let status = match response.status() {
+        _ if is_json => return response,
+        StatusCode::METHOD_NOT_ALLOWED => {
+            Status::new(
+                Code::Unimplemented,
+                format!("method {method} is not allowed on {path}; the Allow header lists the methods that are"),
+            )
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => Status::invalid_request(format!(
+            "request body is larger than the limit of {} KiB",
+            MAX_BODY_BYTES / 1024
+        )),
+        _ => return response,
+    };
+    let mut rewritten = status_response(&status);
+    *rewritten.status_mut() = response.status();
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rewritten.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rewritten
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {

@@ -484,8 +484,98 @@ async fn sign_in_locked_after_repeated_failures() {
     // Even the right password is rejected while the name is locked.
     let locked = app.send(attempt(ADMIN_PASSWORD)).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(locked.message(), "too many failed sign-ins for admin; try again in 15 minutes");
+    assert_eq!(
+        locked.message(),
+        "too many failed sign-ins for admin; try again in 15 minutes, or set a new password with `headroom user reset-password --name admin`"
+    );
 
     app.advance(Duration::from_secs(15 * 60));
     assert_eq!(app.send(attempt(ADMIN_PASSWORD)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn password_reset_lifts_sign_in_lock() {
+    let app = TestApp::new().await;
+    let attempt = |password: &'static str| {
+        let body = json!({"username": "admin", "password": password}).to_string();
+        axum::http::Request::post("/api/v1/auth/sign-in")
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    };
+    for _ in 0..10 {
+        app.send(attempt("wrong-password")).await;
+    }
+    assert_eq!(app.send(attempt(ADMIN_PASSWORD)).await.status, StatusCode::TOO_MANY_REQUESTS);
+
+    let hash = headroom_server::secrets::Password::new("brand-new-password").hash().unwrap();
+    app.state
+        .store
+        .run(move |connection| headroom_server::store::accounts::set_password(connection, "admin", &hash))
+        .await
+        .unwrap();
+    assert_eq!(app.send(attempt("brand-new-password")).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn two_authorization_headers_rejected() {
+    let app = TestApp::new().await;
+    let request = axum::http::Request::get("/api/v1/auth/me")
+        .header("authorization", format!("Tecton-key {}", app.viewer_key))
+        .header("authorization", format!("Tecton-key {}", app.admin_key))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response.message(),
+        "more than one Authorization header; send one: `Authorization: Tecton-key <API_KEY>`"
+    );
+}
+
+#[tokio::test]
+async fn sign_in_rejects_unknown_fields() {
+    let app = TestApp::new().await;
+    let body = json!({"username": "admin", "password": ADMIN_PASSWORD, "remember": true}).to_string();
+    let response = app
+        .send(
+            axum::http::Request::post("/api/v1/auth/sign-in")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert!(response.message().starts_with("invalid request body: unknown field `remember`"), "{}", response.message());
+}
+
+#[tokio::test]
+async fn wrong_method_is_json_405() {
+    let app = TestApp::new().await;
+    let response = app
+        .with_key(Method::GET, "/api/v1/metadata-service/set-feature-server-config", Some(&app.admin_key), None)
+        .await;
+    assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers["allow"], "POST");
+    assert_eq!(response.json()["code"], 12);
+    assert_eq!(
+        response.message(),
+        "method GET is not allowed on /api/v1/metadata-service/set-feature-server-config; the Allow header lists the methods that are"
+    );
+}
+
+#[tokio::test]
+async fn oversized_body_is_json_413() {
+    let app = TestApp::new().await;
+    let body = format!(r#"{{"count": 4, "padding": "{}"}}"#, "x".repeat(2 * 1024 * 1024));
+    let response = app
+        .with_key(
+            Method::POST,
+            "/api/v1/metadata-service/set-feature-server-config",
+            Some(&app.admin_key),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.message(), "request body is larger than the limit of 1024 KiB");
 }

@@ -98,9 +98,18 @@ fn capacity_error(available: u32, concurrency: u32) -> Status {
 
 /// Parses a `get-features` body, naming the field of every problem.
 pub fn parse_request(body: &[u8]) -> Result<FeatureRequest, Status> {
-    let value: Value = serde_json::from_slice(body)
+    let value = headroom_api::json::parse_unique(body)
         .map_err(|error| Status::invalid_request(format!("request body is not valid JSON: {error}")))?;
-    let Some(params) = value.as_object().and_then(|object| object.get("params")) else {
+    let Value::Object(top) = &value else {
+        return Err(Status::invalid_request("request body must be a JSON object with the field params"));
+    };
+    if let Some(key) = top.keys().find(|key| *key != "params") {
+        return Err(Status::invalid_field(
+            key.clone(),
+            format!("unknown field `{key}`; the request body has only the field `params`"),
+        ));
+    }
+    let Some(params) = top.get("params") else {
         return Err(Status::invalid_field(
             "params",
             r#"params is required, for example {"params": {"feature_service_name": "fraud_detection", "join_key_map": {"user_id": "u_123"}}}"#,
@@ -128,6 +137,20 @@ pub fn parse_request(body: &[u8]) -> Result<FeatureRequest, Status> {
         }
     };
     let join_keys = parse_join_keys(params, &mut violations);
+    let optional_types: [(&str, fn(&Value) -> bool, &str); 4] = [
+        ("workspace_name", Value::is_string, "a string"),
+        ("allow_partial_results", Value::is_boolean, "true or false"),
+        ("request_context_map", Value::is_object, "an object"),
+        ("metadata_options", Value::is_object, "an object"),
+    ];
+    for (field, has_type, expected) in optional_types {
+        if params.get(field).is_some_and(|value| !has_type(value)) {
+            violations.push(FieldViolation::new(
+                format!("params.{field}"),
+                format!("params.{field} must be {expected}"),
+            ));
+        }
+    }
     if !violations.is_empty() {
         return Err(Status::invalid_fields(violations));
     }
@@ -206,14 +229,19 @@ mod tests {
             (r#"{"params": {"feature_service_name": "fs", "join_key_map": {}}}"#, "params.join_key_map", "params.join_key_map must contain at least one join key"),
             (r#"{"params": {"feature_service_name": "fs", "join_key_map": {"u": [1]}}}"#, "params.join_key_map.u", "join key u must be a string or a number"),
             (r#"{"params": {"feature_service_name": "fs", "join_key_map": {"u": "1"}, "joinKeyMap": {}}}"#, "params.joinKeyMap", "unknown field `joinKeyMap`"),
+            (r#"{"params": {"feature_service_name": "fs", "join_key_map": {"u": "1"}}, "extra": 1}"#, "extra", "unknown field `extra`"),
+            (r#"{"params": {"feature_service_name": "fs", "join_key_map": {"u": "1"}, "workspace_name": 5}}"#, "params.workspace_name", "params.workspace_name must be a string"),
+            (r#"{"params": {"feature_service_name": "fs", "join_key_map": {"u": "1"}, "allow_partial_results": "yes"}}"#, "params.allow_partial_results", "params.allow_partial_results must be true or false"),
         ];
         for (body, field, message) in cases {
             let status = parse_request(body.as_bytes()).expect_err(body);
             let violation = status.violation_for(field).unwrap_or_else(|| panic!("{body}: {status:?}"));
             assert!(violation.starts_with(message), "{body}: {violation}");
         }
-        let status = parse_request(b"{").unwrap_err();
-        assert!(status.message.starts_with("request body is not valid JSON"));
+        for body in [&b"{"[..], br#"{"params": {}, "params": {}}"#] {
+            let status = parse_request(body).unwrap_err();
+            assert!(status.message.starts_with("request body is not valid JSON"), "{}", status.message);
+        }
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub fn api() -> Router<AppState> {
             put(accounts::grant_service_account_role).delete(accounts::revoke_service_account_role),
         )
         .fallback(api_not_found)
-        .method_not_allowed_fallback(api_method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(crate::error::MAX_BODY_BYTES))
 }
 
 /// Liveness for load balancers and probes: needs no authentication and
@@ -67,12 +67,6 @@ async fn healthz() -> axum::Json<serde_json::Value> {
 
 async fn api_not_found(method: Method, OriginalUri(uri): OriginalUri) -> AppError {
     Status::not_found(format!("no API route {method} {}", uri.path())).into()
-}
-
-async fn api_method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> AppError {
-    let mut status = Status::invalid_request(format!("method {method} is not allowed on {}", uri.path()));
-    status.code = headroom_api::Code::FailedPrecondition;
-    status.into()
 }
 
 /// A JSON request body whose rejections are `google.rpc.Status` errors that

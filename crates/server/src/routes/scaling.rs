@@ -28,7 +28,7 @@ pub async fn get_config_post(
 
     let empty = body.iter().all(u8::is_ascii_whitespace);
     if !empty {
-        match serde_json::from_slice::<serde_json::Value>(&body) {
+        match headroom_api::json::parse_unique(&body) {
             Ok(serde_json::Value::Object(object)) if object.is_empty() => {}
             Ok(serde_json::Value::Object(object)) => {
                 let field = object.keys().next().cloned().unwrap_or_default();

@@ -28,15 +28,6 @@ fn decoy_hash() -> &'static str {
 pub async fn sign_in(State(state): State<AppState>, JsonBody(request): JsonBody<SignInRequest>) -> AppResult<Response> {
     let username = request.username.trim().to_owned();
     let now = state.clock.now();
-    if let Some(remaining) = state.sign_in_throttle.locked_for(&username, now) {
-        tracing::warn!(username, "sign-in rejected: too many failed attempts");
-        let minutes = remaining.as_secs().div_ceil(60).max(1);
-        return Err(Status::new(
-            headroom_api::Code::ResourceExhausted,
-            format!("too many failed sign-ins for {username}; try again in {minutes} minutes"),
-        )
-        .into());
-    }
     let stored = {
         let username = username.clone();
         state
@@ -45,13 +36,26 @@ pub async fn sign_in(State(state): State<AppState>, JsonBody(request): JsonBody<
             .await?
     };
 
+    let password_digest = stored.as_ref().map(|(_, hash)| crate::secrets::digest(hash));
+    if let Some(remaining) = state.sign_in_throttle.locked_for(&username, password_digest.as_deref(), now) {
+        tracing::warn!(username, "sign-in rejected: too many failed attempts");
+        let minutes = remaining.as_secs().div_ceil(60).max(1);
+        return Err(Status::new(
+            headroom_api::Code::ResourceExhausted,
+            format!(
+                "too many failed sign-ins for {username}; try again in {minutes} minutes, or set a new password with `headroom user reset-password --name {username}`"
+            ),
+        )
+        .into());
+    }
+
     let password = Password::new(request.password);
     let (account_id, hash) = stored.clone().unwrap_or((0, decoy_hash().to_owned()));
     let verified = tokio::task::spawn_blocking(move || password.verify(&hash))
         .await
         .map_err(|error| AppError::Internal(anyhow::anyhow!("password check failed: {error}")))?;
     if stored.is_none() || !verified {
-        state.sign_in_throttle.record_failure(&username, now);
+        state.sign_in_throttle.record_failure(&username, password_digest.as_deref(), now);
         tracing::warn!(username, "sign-in failed");
         return Err(Status::unauthenticated("invalid user name or password").into());
     }

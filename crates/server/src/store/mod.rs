@@ -108,8 +108,12 @@ impl Store {
         connection.busy_timeout(Duration::from_secs(5))?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "foreign_keys", true)?;
-        migrate(&mut connection)
-            .with_context(|| format!("cannot migrate the database {}", path.display()))?;
+        migrate(&mut connection).with_context(|| {
+            format!(
+                "cannot read the database {}: is it a Headroom database? Restore it from a backup, or move it away to start with an empty data directory",
+                path.display()
+            )
+        })?;
         Ok(Store {
             connection: Arc::new(Mutex::new(connection)),
             path,
