@@ -254,8 +254,16 @@ fn build_server() -> Result<(), String> {
     run(cargo)
 }
 
+/// Returns cargo's target directory: `CARGO_TARGET_DIR` when set, else `target/`.
+fn target_dir() -> PathBuf {
+    match env::var_os("CARGO_TARGET_DIR") {
+        Some(directory) => root().join(directory),
+        None => root().join("target"),
+    }
+}
+
 fn start(args: &[String]) -> Result<(), String> {
-    let mut serve = command(&root().join("target/release/headroom").to_string_lossy());
+    let mut serve = command(&target_dir().join("release/headroom").to_string_lossy());
     serve.arg("serve").args(args);
     run(serve)
 }
