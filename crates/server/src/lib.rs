@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod control;
 pub mod error;
 pub mod feature_servers;
+pub mod loadgen;
 pub mod recommendations;
 pub mod request_stats;
 pub mod routes;
