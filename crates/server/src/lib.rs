@@ -14,5 +14,6 @@ pub mod recommendations;
 pub mod request_stats;
 pub mod routes;
 pub mod secrets;
+pub mod simulation;
 pub mod store;
 pub mod throttle;
