@@ -17,7 +17,10 @@ use crate::app::{self, ADMIN_PASSWORD_ENV, AppState, FirstAdmin, ServeConfig, Se
 use crate::clock::{Clock, ScaledClock, SystemClock, rfc3339};
 use crate::cluster::simulated::StartupDelay;
 use crate::control::AutoscalerConfig;
-use crate::secrets::Password;
+use crate::loadgen::http::{HttpTarget, auth_failure_message};
+use crate::loadgen::{LoadSettings, Scenario, Stop, format_interval, format_summary};
+use crate::secrets::{ApiKey, Password};
+use crate::simulation::{Model, Rules, table};
 use crate::store::{Store, accounts};
 
 #[derive(Debug, Parser)]
@@ -41,6 +44,13 @@ pub enum Command {
     /// Manage users, who sign in to the console.
     #[command(subcommand)]
     User(UserCommand),
+    /// Send feature requests to a running Headroom at the rate of a traffic
+    /// scenario, and report the rate achieved, latency, 429s and errors.
+    Loadgen(LoadgenArgs),
+    /// Simulate each traffic scenario under Headroom's autoscaler, a fixed
+    /// count sized for the peak, and the best plan, and print markdown tables
+    /// of pod-hours and rejected requests.
+    Simulate(SimulateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +209,145 @@ impl ServeArgs {
     }
 }
 
+#[derive(Debug, Args)]
+pub struct LoadgenArgs {
+    /// Base URL of the Headroom server. Requests go to
+    /// <URL>/api/v1/feature-service/get-features over plain HTTP.
+    #[arg(long, default_value = "http://127.0.0.1:8080", value_name = "URL")]
+    pub url: String,
+
+    /// File whose first line is an API key of a service account with the
+    /// consumer or admin role. Without it, the key comes from the
+    /// environment variable HEADROOM_API_KEY. The key is never printed.
+    #[arg(long, value_name = "FILE")]
+    pub api_key_file: Option<PathBuf>,
+
+    /// Traffic scenario: the shape of the request rate over the day.
+    #[arg(long, value_enum, default_value_t = Scenario::Daily)]
+    pub scenario: Scenario,
+
+    /// Requests per second at the scenario's usual daily peak: the rate of
+    /// steady, the 15:00 peak of daily, half the holiday peak, and the rate
+    /// outside the spike, which quadruples it. Real requests per second at
+    /// any time scale.
+    #[arg(long, default_value_t = 100.0, value_name = "REQUESTS_PER_SECOND", value_parser = parse_rate)]
+    pub base_rate: f64,
+
+    /// Length of the run in scenario time, such as 24h or 90m. The run stops
+    /// by itself at the end.
+    #[arg(long, default_value = "24h", value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub duration: Duration,
+
+    /// How many times faster than the wall clock scenario time runs, as in
+    /// `headroom serve --time-scale`. 60 turns a day into 24 minutes. Rates
+    /// stay in real requests per second.
+    #[arg(long, default_value_t = 1.0, value_name = "FACTOR", value_parser = parse_time_scale)]
+    pub time_scale: f64,
+
+    /// Maximum number of requests awaiting a response at once, in requests.
+    /// A request that falls due at the limit is skipped and counted, so the
+    /// generator never queues.
+    #[arg(long, default_value_t = 512, value_name = "REQUESTS",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_in_flight: u32,
+
+    /// Wall-clock time between two progress lines, such as 10s.
+    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub report_every: Duration,
+
+    /// Time a request may take, in wall-clock time, such as 10s. A request
+    /// without a complete response by then counts as timed out.
+    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Scenario to simulate. Repeat the flag for several. Without it, all
+    /// four: steady, daily, holiday and spike.
+    #[arg(long, value_enum, value_name = "SCENARIO")]
+    pub scenario: Vec<Scenario>,
+
+    /// Requests per second at each scenario's usual daily peak: the rate of
+    /// steady, the 15:00 peak of daily, half the holiday peak, and the rate
+    /// outside the spike, which quadruples it.
+    #[arg(long, default_value_t = 500.0, value_name = "REQUESTS_PER_SECOND", value_parser = parse_rate)]
+    pub base_rate: f64,
+
+    /// Scenario time to simulate, such as 24h.
+    #[arg(long, default_value = "24h", value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub duration: Duration,
+
+    /// Feature requests one pod serves at once, in requests.
+    #[arg(long, default_value_t = 4, value_name = "REQUESTS",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub pod_concurrency: u32,
+
+    /// Time a pod spends on one feature request, such as 50ms.
+    #[arg(long, default_value = "50ms", value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub pod_service_time: Duration,
+
+    /// Start-up time of a pod before it is available, such as 3s.
+    #[arg(long, default_value = "3s", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub pod_startup_delay: Duration,
+
+    /// Upper bound of the extra start-up time per pod, such as 2s. Each pod
+    /// gets a fixed share of it, derived from its id, so runs repeat exactly.
+    #[arg(long, default_value = "2s", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub pod_startup_jitter: Duration,
+
+    /// Length of one simulation step, the control loop's sample interval,
+    /// such as 5s, in whole milliseconds.
+    #[arg(long, default_value = "5s", value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub sample_interval: Duration,
+
+    /// Time between two autoscaler evaluations, such as 15s. It must be a
+    /// whole number of sample intervals.
+    #[arg(long, default_value = "15s", value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub autoscaler_interval: Duration,
+
+    /// Utilization the autoscaler aims at, in percent of the pods' capacity.
+    #[arg(long, default_value_t = 70, value_name = "PERCENT",
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub target_utilization: u32,
+
+    /// Lowest pod count the autoscaler and the plan may set (minNodeCount), in pods.
+    #[arg(long, default_value_t = 1, value_name = "PODS",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub min_pods: u32,
+
+    /// Highest pod count the autoscaler and the plan may set (maxNodeCount),
+    /// which is also the cluster's pod maximum, in pods.
+    #[arg(long, default_value_t = 50, value_name = "PODS",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_pods: u32,
+
+    /// JSON file with the autoscaler's rate rules, in the shape of a
+    /// Kubernetes HorizontalPodAutoscaler's `behavior` field, as for
+    /// `headroom serve`. Without it: scale up by the larger of 50% and 10
+    /// pods per 10 minutes, scale down by the smaller of 10% and 10 pods per
+    /// 10 minutes after 5 minutes of lower demand.
+    #[arg(long, value_name = "FILE")]
+    pub autoscaler_behavior: Option<PathBuf>,
+
+    /// Highest utilization, in percent of the pods' capacity, that the fixed
+    /// count and the best plan allow. 100 sizes both to serve every request
+    /// with no spare capacity.
+    #[arg(long, default_value_t = 100, value_name = "PERCENT",
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub plan_utilization: u32,
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("invalid rate \"{text}\": expected requests per second, such as 100 or 2.5"))?;
+    if !rate.is_finite() || rate <= 0.0 || rate > 1_000_000.0 {
+        return Err(format!("rate {text} is out of range; use a number of requests per second above 0 and at most 1000000"));
+    }
+    Ok(rate)
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ServiceAccountCommand {
     /// Create a service account and print its API key once, on standard output.
@@ -253,6 +402,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
         Command::Serve(args) => serve(args, clock).await,
+        Command::Loadgen(args) => loadgen(args).await,
+        Command::Simulate(args) => simulate(args),
         Command::ServiceAccount(ServiceAccountCommand::Create {
             data,
             name,
@@ -376,6 +527,136 @@ async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Environment variable with the API key of `headroom loadgen`.
+const API_KEY_ENV: &str = "HEADROOM_API_KEY";
+
+async fn loadgen(args: LoadgenArgs) -> anyhow::Result<()> {
+    let key = read_api_key(args.api_key_file.as_deref())?;
+    let target = Arc::new(HttpTarget::new(&args.url, &key, args.timeout)?);
+    target.check().await?;
+
+    let settings = LoadSettings {
+        scenario: args.scenario,
+        base_rate: args.base_rate,
+        duration: args.duration,
+        time_scale: args.time_scale,
+        max_in_flight: args.max_in_flight as usize,
+        report_every: args.report_every,
+        drain_timeout: args.timeout,
+    };
+    println!(
+        "Sending scenario {} at a base rate of {} requests/s to {} for {} of scenario time (time scale {}). \
+         Ctrl-C stops early and prints the summary.",
+        settings.scenario,
+        settings.base_rate,
+        args.url,
+        table::span(settings.duration),
+        settings.time_scale,
+    );
+    let summary = crate::loadgen::run(target, settings, interrupted(), |interval| {
+        println!("{}", format_interval(interval));
+    })
+    .await;
+    println!("{}", format_summary(&summary));
+
+    if let Stop::AuthFailed(outcome) = summary.stop {
+        anyhow::bail!(auth_failure_message(outcome));
+    }
+    Ok(())
+}
+
+/// Reads the API key from `file`, or else from `HEADROOM_API_KEY`, with
+/// errors that name the source but never show the text read.
+fn read_api_key(file: Option<&std::path::Path>) -> anyhow::Result<ApiKey> {
+    let (text, source) = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the API key file {}", path.display()))?;
+            (text, format!("the file {}", path.display()))
+        }
+        None => match std::env::var(API_KEY_ENV) {
+            Ok(text) => (text, format!("the environment variable {API_KEY_ENV}")),
+            Err(_) => anyhow::bail!(
+                "missing API key: pass --api-key-file FILE or set {API_KEY_ENV}; \
+                 `headroom service-account create --name load --role consumer` creates one"
+            ),
+        },
+    };
+    let first_line = text.lines().next().unwrap_or("").trim();
+    ApiKey::parse(first_line).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{source} does not contain a Headroom API key: expected hdrm_ followed by 43 letters, digits, '-' or '_'"
+        )
+    })
+}
+
+/// Completes on Ctrl-C, or never if the signal cannot be listened for.
+async fn interrupted() {
+    if let Err(error) = tokio::signal::ctrl_c().await {
+        tracing::error!(%error, "cannot listen for Ctrl-C; the run stops only at the end of its duration");
+        std::future::pending::<()>().await;
+    }
+}
+
+fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
+    if args.min_pods > args.max_pods {
+        anyhow::bail!(
+            "--min-pods ({}) must not exceed --max-pods ({})",
+            args.min_pods,
+            args.max_pods
+        );
+    }
+    let behavior = match &args.autoscaler_behavior {
+        Some(path) => read_behavior(path)?,
+        None => Behavior::default(),
+    };
+    let model = Model {
+        concurrency_per_pod: args.pod_concurrency,
+        service_time: args.pod_service_time,
+        startup: StartupDelay {
+            base: args.pod_startup_delay,
+            jitter: args.pod_startup_jitter,
+        },
+        sample_interval: args.sample_interval,
+        evaluation_interval: args.autoscaler_interval,
+    };
+    model.validate().map_err(anyhow::Error::msg)?;
+    let settings = table::Settings {
+        model,
+        base_rate: args.base_rate,
+        duration: args.duration,
+        target_utilization: f64::from(args.target_utilization) / 100.0,
+        tolerance: AutoscalerConfig::default().tolerance,
+        rules: Rules {
+            behavior,
+            min_node_count: args.min_pods,
+            max_node_count: args.max_pods,
+            pod_maximum: args.max_pods,
+        },
+        plan_utilization: f64::from(args.plan_utilization) / 100.0,
+    };
+    let scenarios = if args.scenario.is_empty() {
+        Scenario::ALL.to_vec()
+    } else {
+        args.scenario.clone()
+    };
+
+    let started = std::time::Instant::now();
+    let comparisons: Vec<table::Comparison> = scenarios
+        .iter()
+        .map(|&scenario| table::compare(&settings, scenario))
+        .collect();
+    let elapsed = started.elapsed();
+    print!("{}", table::markdown(&settings, &comparisons));
+    println!(
+        "\nSimulated {} runs of {} in {:.0} ms of wall-clock time.",
+        3 * comparisons.len(),
+        table::span(settings.duration),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
 async fn shutdown_signal() {
     let interrupt = async {
         if let Err(error) = tokio::signal::ctrl_c().await {
@@ -402,4 +683,104 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(arguments: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("headroom").chain(arguments.iter().copied()))
+    }
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn loadgen_defaults() {
+        let Command::Loadgen(args) = parse(&["loadgen"]).unwrap().command else {
+            panic!("not loadgen");
+        };
+        assert_eq!(args.url, "http://127.0.0.1:8080");
+        assert_eq!(args.scenario, Scenario::Daily);
+        assert_eq!(args.base_rate, 100.0);
+        assert_eq!(args.duration, Duration::from_secs(86_400));
+        assert_eq!(args.time_scale, 1.0);
+        assert_eq!(args.max_in_flight, 512);
+        assert_eq!(args.report_every, Duration::from_secs(10));
+        assert_eq!(args.api_key_file, None);
+    }
+
+    #[test]
+    fn loadgen_rejects_bad_values() {
+        for arguments in [
+            ["loadgen", "--base-rate", "0"],
+            ["loadgen", "--base-rate", "fast"],
+            ["loadgen", "--duration", "0s"],
+            ["loadgen", "--time-scale", "0"],
+            ["loadgen", "--max-in-flight", "0"],
+            ["loadgen", "--scenario", "weekly"],
+        ] {
+            assert!(parse(&arguments).is_err(), "{arguments:?} parsed");
+        }
+    }
+
+    #[test]
+    fn simulate_defaults_to_every_scenario() {
+        let Command::Simulate(args) = parse(&["simulate"]).unwrap().command else {
+            panic!("not simulate");
+        };
+        assert!(args.scenario.is_empty());
+        assert_eq!(args.base_rate, 500.0);
+        assert_eq!(args.plan_utilization, 100);
+        let Command::Simulate(args) =
+            parse(&["simulate", "--scenario", "spike", "--scenario", "daily"]).unwrap().command
+        else {
+            panic!("not simulate");
+        };
+        assert_eq!(args.scenario, [Scenario::Spike, Scenario::Daily]);
+    }
+
+    #[test]
+    fn simulate_rejects_min_above_max() {
+        let Command::Simulate(args) = parse(&["simulate", "--min-pods", "5", "--max-pods", "4"]).unwrap().command
+        else {
+            panic!("not simulate");
+        };
+        let error = simulate(args).unwrap_err().to_string();
+        assert_eq!(error, "--min-pods (5) must not exceed --max-pods (4)");
+    }
+
+    #[test]
+    fn simulate_rejects_misaligned_interval() {
+        let Command::Simulate(args) =
+            parse(&["simulate", "--autoscaler-interval", "12s"]).unwrap().command
+        else {
+            panic!("not simulate");
+        };
+        let error = simulate(args).unwrap_err().to_string();
+        assert!(error.contains("whole number of sample intervals"), "{error}");
+    }
+
+    #[test]
+    fn api_key_file_read_without_echo() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key");
+
+        let key = format!("hdrm_{}", "k".repeat(43));
+        std::fs::write(&path, format!("{key}\n")).unwrap();
+        assert_eq!(read_api_key(Some(&path)).unwrap().expose(), key);
+
+        std::fs::write(&path, "not-a-key-secret-text\n").unwrap();
+        let error = read_api_key(Some(&path)).unwrap_err().to_string();
+        assert!(error.contains("does not contain a Headroom API key"), "{error}");
+        assert!(!error.contains("secret-text"), "{error}");
+
+        let missing = read_api_key(Some(&dir.path().join("absent"))).unwrap_err().to_string();
+        assert!(missing.starts_with("cannot read the API key file"), "{missing}");
+    }
 }

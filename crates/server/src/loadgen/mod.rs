@@ -490,7 +490,7 @@ mod tests {
         );
     }
 
-    /// A target that answers after a fixed delay on tokio's clock: 200 for
+    /// A target that responds after a fixed delay on tokio's clock: 200 for
     /// the first `serve_first` requests and 429 after them.
     struct FakeTarget {
         delay: Duration,
