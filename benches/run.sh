@@ -162,12 +162,11 @@ done
 echo "| total | $gzip_total | | $br_total | |"
 echo
 if ((gzip_total <= BUDGET_BYTES)); then
-    verdict="within"
+    verdict="within the budget of $BUDGET_BYTES bytes, $((BUDGET_BYTES - gzip_total)) bytes to spare"
 else
-    verdict="OVER"
+    verdict="OVER the budget of $BUDGET_BYTES bytes by $((gzip_total - BUDGET_BYTES)) bytes"
 fi
-echo "First visit with gzip: $gzip_total bytes, $verdict the budget of $BUDGET_BYTES bytes" \
-    "($((BUDGET_BYTES - gzip_total)) bytes to spare). With br: $br_total bytes."
+echo "First visit with gzip: $gzip_total bytes, $verdict. With br: $br_total bytes."
 
 echo
 echo "## (c) Reading the configuration against a bare handler"
