@@ -301,6 +301,21 @@ pub fn validate_account_name(field: &str, name: &str) -> Result<(), FieldViolati
     Ok(())
 }
 
+/// Longest service account description, in characters.
+pub const MAX_DESCRIPTION_LEN: usize = 200;
+
+/// Checks a service account description's length.
+pub fn validate_description(field: &str, description: &str) -> Result<(), FieldViolation> {
+    let length = description.chars().count();
+    if length > MAX_DESCRIPTION_LEN {
+        return Err(FieldViolation::new(
+            field,
+            format!("{field} must be at most {MAX_DESCRIPTION_LEN} characters, got {length}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a new password's length.
 pub fn validate_password(field: &str, password: &str) -> Result<(), FieldViolation> {
     let length = password.chars().count();

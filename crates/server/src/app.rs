@@ -160,6 +160,33 @@ pub fn spawn_background(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     ]
 }
 
+/// Name of the lock file that keeps a second server off a data directory.
+pub const LOCK_FILE: &str = "headroom.lock";
+
+/// Locks the data directory for this process, so that two servers never
+/// drive one cluster configuration. The lock ends with the returned file.
+pub fn lock_data_dir(data_dir: &Path) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let path = data_dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "the data directory {} is in use by another `headroom serve`; stop it, or pass another --data-dir",
+            data_dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
 /// Environment variable with the password of the first admin.
 pub const ADMIN_PASSWORD_ENV: &str = "HEADROOM_ADMIN_PASSWORD";
 /// Name of the user created on first start.

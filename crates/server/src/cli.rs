@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use headroom_api::access::{AccountKind, Role, validate_account_name, validate_password};
+use headroom_api::access::{AccountKind, Role, validate_account_name, validate_description, validate_password};
 use headroom_api::autoscaling::Behavior;
 use headroom_api::scaling::Limits;
 
@@ -83,14 +83,16 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_increase: u32,
 
-    /// Start-up time of a simulated pod before it is available, such as 3s or 500ms.
+    /// Start-up time of a simulated pod before it is available, such as 3s
+    /// or 500ms; at most 1h.
     #[arg(long, env = "HEADROOM_POD_STARTUP_DELAY", default_value = "3s", value_name = "DURATION",
-          value_parser = humantime::parse_duration)]
+          value_parser = parse_startup_duration)]
     pub pod_startup_delay: Duration,
 
-    /// Upper bound of the random extra start-up time per simulated pod, such as 2s; 0s for none.
+    /// Upper bound of the random extra start-up time per simulated pod, such
+    /// as 2s; 0s for none; at most 1h.
     #[arg(long, env = "HEADROOM_POD_STARTUP_JITTER", default_value = "2s", value_name = "DURATION",
-          value_parser = humantime::parse_duration)]
+          value_parser = parse_startup_duration)]
     pub pod_startup_jitter: Duration,
 
     /// Feature requests one simulated pod serves at once; requests beyond
@@ -157,6 +159,14 @@ fn parse_positive_duration(text: &str) -> Result<Duration, String> {
     let duration = humantime::parse_duration(text).map_err(|error| format!("invalid duration \"{text}\": {error}"))?;
     if duration.is_zero() {
         return Err(format!("duration \"{text}\" must be greater than zero"));
+    }
+    Ok(duration)
+}
+
+fn parse_startup_duration(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|error| format!("invalid duration \"{text}\": {error}"))?;
+    if duration > Duration::from_secs(3600) {
+        return Err(format!("start-up time \"{text}\" is longer than the maximum of 1h"));
     }
     Ok(duration)
 }
@@ -357,7 +367,8 @@ pub enum ServiceAccountCommand {
         /// Name: lowercase letters, digits, '-', '_' and '.', at most 64 characters.
         #[arg(long)]
         name: String,
-        /// Role to grant: admin (scaling and account management) or viewer (read only).
+        /// Role to grant: admin (scaling and account management), viewer (read
+        /// only) or consumer (feature requests only).
         #[arg(long)]
         role: Role,
         /// Free text shown in the console, at most 200 characters.
@@ -375,7 +386,7 @@ pub enum UserCommand {
         /// User name: lowercase letters, digits, '-', '_' and '.', at most 64 characters.
         #[arg(long)]
         name: String,
-        /// Role to grant: admin or viewer.
+        /// Role to grant: admin, viewer or consumer.
         #[arg(long)]
         role: Role,
         /// Read the password from the first line of standard input instead of
@@ -411,7 +422,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             description,
         }) => {
             validate_account_name("--name", &name).map_err(|violation| anyhow::anyhow!(violation.description))?;
-            let store = Store::open(&data.data_dir)?;
+            validate_description("--description", &description)
+                .map_err(|violation| anyhow::anyhow!(violation.description))?;
+            let store = Store::open_existing(&data.data_dir)?;
             let issued = crate::routes::accounts::create_service_account_with_key(
                 &store,
                 name,
@@ -434,7 +447,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             password_stdin,
         }) => {
             validate_account_name("--name", &name).map_err(|violation| anyhow::anyhow!(violation.description))?;
-            let store = Store::open(&data.data_dir)?;
+            let store = Store::open_existing(&data.data_dir)?;
             let (password, generated) = read_or_generate_password(password_stdin)?;
             let hash = password.hash().map_err(|error| anyhow::anyhow!("password hashing failed: {error}"))?;
             let now = rfc3339(clock.now());
@@ -453,7 +466,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             name,
             password_stdin,
         }) => {
-            let store = Store::open(&data.data_dir)?;
+            let store = Store::open_existing(&data.data_dir)?;
             let (password, generated) = read_or_generate_password(password_stdin)?;
             let hash = password.hash().map_err(|error| anyhow::anyhow!("password hashing failed: {error}"))?;
             store.run_blocking(|connection| accounts::set_password(connection, &name, &hash))?;
@@ -482,16 +495,27 @@ fn read_or_generate_password(from_stdin: bool) -> anyhow::Result<(Password, bool
         .read_line(&mut line)
         .context("cannot read the password from standard input")?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        anyhow::bail!("no password on standard input; write it as the first line, or leave out --password-stdin to generate one");
+    }
     validate_password("the password", &password).map_err(|violation| anyhow::anyhow!(violation.description))?;
     Ok((Password::new(password), false))
 }
 
 async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     let config = args.config()?;
-    let cluster_clock: Arc<dyn Clock> = if config.time_scale == 1.0 {
-        clock.clone()
-    } else {
-        Arc::new(ScaledClock::new(config.time_scale))
+    let _lock = app::lock_data_dir(&config.data_dir)?;
+
+    // Cluster time goes on from the newest sample, which a faster time scale
+    // may have put ahead of the wall clock, so the history stays in order.
+    let history_end = Store::open(&config.data_dir)?
+        .run_blocking(|connection| crate::store::history::history_end(connection))?
+        .map(|millis| std::time::SystemTime::UNIX_EPOCH + Duration::from_millis(millis));
+    let now = clock.now();
+    let cluster_clock: Arc<dyn Clock> = match history_end {
+        Some(end) if end > now => Arc::new(ScaledClock::starting_at(config.time_scale, end)),
+        _ if config.time_scale != 1.0 => Arc::new(ScaledClock::starting_at(config.time_scale, now)),
+        _ => clock.clone(),
     };
     let state = AppState::open(&config, clock.clone(), cluster_clock)?;
 

@@ -42,9 +42,14 @@ pub struct ScaledClock {
 impl ScaledClock {
     /// `scale` must be positive and finite; the command line checks it.
     pub fn new(scale: f64) -> Self {
+        ScaledClock::starting_at(scale, SystemTime::now())
+    }
+
+    /// A clock that reads `origin` now and runs `scale` times faster from here.
+    pub fn starting_at(scale: f64, origin: SystemTime) -> Self {
         ScaledClock {
             started: Instant::now(),
-            origin: SystemTime::now(),
+            origin,
             scale,
         }
     }

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use headroom_api::access::{
     AccountKind, CreateServiceAccountRequest, CreateUserRequest, IssuedApiKey, Permission, RoleInfo,
-    ServiceAccount, User, validate_account_name, validate_password,
+    ServiceAccount, User, validate_account_name, validate_description, validate_password,
 };
 use headroom_api::{FieldViolation, Status};
 
@@ -16,9 +16,6 @@ use crate::clock::rfc3339;
 use crate::error::{AppError, AppResult};
 use crate::secrets::{ApiKey, Password};
 use crate::store::accounts::{self, Account};
-
-/// Longest service account description accepted, in characters.
-const MAX_DESCRIPTION_LEN: usize = 200;
 
 pub async fn list_roles(principal: Principal) -> AppResult<Json<Vec<RoleInfo>>> {
     principal.require(Permission::ViewAccounts)?;
@@ -132,14 +129,15 @@ pub async fn create_service_account(
 ) -> AppResult<(StatusCode, Json<IssuedApiKey>)> {
     principal.require(Permission::ManageAccounts)?;
 
-    validate_account_name("name", &request.name).map_err(|violation| Status::invalid_fields(vec![violation]))?;
-    let description_len = request.description.chars().count();
-    if description_len > MAX_DESCRIPTION_LEN {
-        return Err(Status::invalid_field(
-            "description",
-            format!("description must be at most {MAX_DESCRIPTION_LEN} characters, got {description_len}"),
-        )
-        .into());
+    let violations: Vec<FieldViolation> = [
+        validate_account_name("name", &request.name).err(),
+        validate_description("description", &request.description).err(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !violations.is_empty() {
+        return Err(Status::invalid_fields(violations).into());
     }
 
     let issued = create_service_account_with_key(

@@ -165,6 +165,15 @@ pub fn history_start(connection: &Connection) -> AppResult<Option<u64>> {
     Ok(oldest.map(|at| at as u64))
 }
 
+/// Returns the time of the newest sample, if there is one.
+pub fn history_end(connection: &Connection) -> AppResult<Option<u64>> {
+    let newest: Option<i64> = connection
+        .query_row("SELECT MAX(at) FROM samples", [], |row| row.get(0))
+        .optional()?
+        .flatten();
+    Ok(newest.map(|at| at as u64))
+}
+
 pub fn insert_activity(connection: &Connection, activity: &ScalingActivity) -> AppResult<()> {
     connection.execute(
         "INSERT INTO scaling_activity (at, from_count, to_count, recommendation, utilization, reason)

@@ -120,6 +120,20 @@ impl Store {
         })
     }
 
+    /// Opens the database of a data directory that a server has used,
+    /// for commands that must not create a new, empty one by mistake.
+    pub fn open_existing(data_dir: &Path) -> anyhow::Result<Store> {
+        let path = data_dir.join(DATABASE_FILE);
+        if !path.is_file() {
+            anyhow::bail!(
+                "no Headroom database at {}: pass the --data-dir of the server, or start `headroom serve --data-dir {}` once to create it",
+                path.display(),
+                data_dir.display()
+            );
+        }
+        Store::open(data_dir)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
