@@ -645,6 +645,7 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         evaluation_interval: args.autoscaler_interval,
     };
     model.validate().map_err(anyhow::Error::msg)?;
+    model.validate_duration(args.duration).map_err(anyhow::Error::msg)?;
     let settings = table::Settings {
         model,
         base_rate: args.base_rate,
@@ -788,6 +789,15 @@ mod tests {
         };
         let error = simulate(args).unwrap_err().to_string();
         assert!(error.contains("whole number of sample intervals"), "{error}");
+    }
+
+    #[test]
+    fn simulate_rejects_overlong_duration() {
+        let Command::Simulate(args) = parse(&["simulate", "--duration", "200days"]).unwrap().command else {
+            panic!("not simulate");
+        };
+        let error = simulate(args).unwrap_err().to_string();
+        assert!(error.contains("Shorten the duration"), "{error}");
     }
 
     #[test]

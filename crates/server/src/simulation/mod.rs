@@ -42,6 +42,10 @@ pub use rules::{Rules, Violation, check_changes};
 /// the control loop: the longest period or window Kubernetes allows.
 const MEMORY_MS: Millis = 3_600_000;
 
+/// Maximum number of steps of one run. A run keeps every step, 48 bytes
+/// each, for the checks, so it stays under 100 MB.
+pub const MAX_STEPS: usize = 2_000_000;
+
 /// The cluster and the control loop being simulated.
 #[derive(Clone, Debug)]
 pub struct Model {
@@ -94,6 +98,20 @@ impl Model {
                 "pods must serve at least one request at once, in a service time above zero"
                     .to_owned(),
             );
+        }
+        Ok(())
+    }
+
+    /// Checks that a run of `duration` takes at most [`MAX_STEPS`] steps.
+    pub fn validate_duration(&self, duration: Duration) -> Result<(), String> {
+        let steps = self.steps(duration);
+        if steps > MAX_STEPS {
+            return Err(format!(
+                "a run of {} takes {steps} steps of {}, more than the {MAX_STEPS} a run may keep. \
+                 Shorten the duration or lengthen the sample interval",
+                humantime::format_duration(duration),
+                humantime::format_duration(self.sample_interval),
+            ));
         }
         Ok(())
     }
@@ -501,6 +519,21 @@ mod tests {
         let run = simulate(&model(), &short, &Policy::Fixed(2));
         assert_eq!(run.steps.len(), 3);
         assert!((run.totals.offered - 400.0 * 12.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn validate_duration_bounds_steps() {
+        let model = model();
+        assert!(model.validate_duration(Duration::from_secs(86_400)).is_ok());
+        let error = model
+            .validate_duration(Duration::from_secs(5 * 2_000_001))
+            .unwrap_err();
+        assert!(error.contains("2000001 steps of 5s"), "{error}");
+        assert!(
+            model
+                .validate_duration(Duration::from_secs(5 * 2_000_000))
+                .is_ok()
+        );
     }
 
     #[test]
