@@ -297,13 +297,14 @@ pub struct SimulateArgs {
     #[arg(long, default_value = "50ms", value_name = "DURATION", value_parser = parse_positive_duration)]
     pub pod_service_time: Duration,
 
-    /// Start-up time of a pod before it is available, such as 3s.
-    #[arg(long, default_value = "3s", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    /// Start-up time of a pod before it is available, such as 3s, at most 1h.
+    #[arg(long, default_value = "3s", value_name = "DURATION", value_parser = parse_startup_duration)]
     pub pod_startup_delay: Duration,
 
-    /// Upper bound of the extra start-up time per pod, such as 2s. Each pod
-    /// gets a fixed share of it, derived from its id, so runs repeat exactly.
-    #[arg(long, default_value = "2s", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    /// Upper bound of the extra start-up time per pod, such as 2s, at most
+    /// 1h. Each pod gets a fixed share of it, derived from its id, so runs
+    /// repeat exactly.
+    #[arg(long, default_value = "2s", value_name = "DURATION", value_parser = parse_startup_duration)]
     pub pod_startup_jitter: Duration,
 
     /// Length of one simulation step, the control loop's sample interval,
@@ -749,6 +750,20 @@ mod tests {
             ["loadgen", "--time-scale", "0"],
             ["loadgen", "--max-in-flight", "0"],
             ["loadgen", "--scenario", "weekly"],
+        ] {
+            assert!(parse(&arguments).is_err(), "{arguments:?} parsed");
+        }
+    }
+
+    #[test]
+    fn simulate_rejects_bad_values() {
+        for arguments in [
+            ["simulate", "--pod-startup-delay", "2h"],
+            ["simulate", "--pod-startup-jitter", "61m"],
+            ["simulate", "--target-utilization", "0"],
+            ["simulate", "--plan-utilization", "101"],
+            ["simulate", "--max-pods", "0"],
+            ["simulate", "--sample-interval", "0s"],
         ] {
             assert!(parse(&arguments).is_err(), "{arguments:?} parsed");
         }
