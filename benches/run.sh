@@ -93,12 +93,6 @@ echo
 echo "## Server under test"
 echo
 data_dir="$workdir/data"
-"$HEADROOM" service-account create --data-dir "$data_dir" --name bench-reader --role viewer \
-    > "$workdir/viewer.key" 2> /dev/null
-"$HEADROOM" service-account create --data-dir "$data_dir" --name bench-ops --role admin \
-    > "$workdir/admin.key" 2> /dev/null
-"$HEADROOM" service-account create --data-dir "$data_dir" --name bench-load --role consumer \
-    > "$workdir/consumer.key" 2> /dev/null
 
 # The cluster clock runs 60 times faster, so that the autoscaler of (d)
 # reacts within the run. It does not change (b) or (c).
@@ -118,6 +112,19 @@ done
 [[ -n $port ]] || fail "headroom serve did not report its address within 10 s"
 base="http://127.0.0.1:$port"
 echo "headroom serve listens on $base with the console from $CONSOLE_DIR/ and a temporary data directory."
+
+# Creates a service account in the running server's database and writes
+# its API key, which is printed only once, to a file.
+create_key() {
+    local name=$1 role=$2 file=$3
+    if ! "$HEADROOM" service-account create --data-dir "$data_dir" --name "$name" --role "$role" \
+        > "$file" 2> "$workdir/create.err"; then
+        fail "cannot create the service account $name: $(cat "$workdir/create.err")"
+    fi
+}
+create_key bench-reader viewer "$workdir/viewer.key"
+create_key bench-ops admin "$workdir/admin.key"
+create_key bench-load consumer "$workdir/consumer.key"
 
 echo
 echo "## (b) First-visit transfer of the console"
