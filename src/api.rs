@@ -17,6 +17,7 @@ pub const SET_CONFIG_URL: &str = "/api/v1/metadata-service/set-feature-server-co
 pub const LIMITS_URL: &str = "/api/v1/feature-server/limits";
 pub const USERS_URL: &str = "/api/v1/users";
 pub const SERVICE_ACCOUNTS_URL: &str = "/api/v1/service-accounts";
+pub const STREAM_URL: &str = "/api/v1/monitoring/stream";
 
 /// The header that carries the session's CSRF token on every request that
 /// is not a GET.

@@ -11,6 +11,7 @@ mod confirm;
 mod feature_servers;
 mod feedback;
 mod field;
+mod live;
 mod session;
 mod shell;
 mod sign_in;
@@ -19,6 +20,7 @@ use leptos::prelude::*;
 use leptos_router::components::{FlatRoutes, Route, Router};
 use leptos_router::path;
 
+use live::Live;
 use session::Session;
 use shell::{Page, Shell};
 use sign_in::SignIn;
@@ -31,7 +33,8 @@ pub fn mount() {
 
 #[component]
 fn App() -> impl IntoView {
-    Session::provide();
+    let session = Session::provide();
+    Live::provide(session);
 
     view! {
         <Router>

@@ -1,6 +1,6 @@
 //! The frame around every page that needs a signed-in account: the header
-//! with the navigation and the account, and the redirect to the sign-in page
-//! for everyone else.
+//! with the navigation, the live-update indicator and the account, and the
+//! redirect to the sign-in page for everyone else.
 
 use headroom_api::access::Role;
 use leptos::either::{Either, EitherOf3};
@@ -14,6 +14,7 @@ use crate::access::Access;
 use crate::api::{self, ApiError, Method};
 use crate::feature_servers::FeatureServers;
 use crate::feedback::ErrorSlot;
+use crate::live::{Connection, use_live};
 use crate::session::{Auth, use_session};
 
 /// The kind of [`Auth`] state without the account, so that the page is
@@ -105,6 +106,7 @@ fn Header(page: Page) -> impl IntoView {
                     "Accounts and Access"
                 </a>
             </nav>
+            <LiveStatus />
             <div class="whoami">
                 <span id="whoami-name">{name}</span>
                 <span class="whoami-roles-label">"Roles:"</span>
@@ -120,6 +122,41 @@ fn Header(page: Page) -> impl IntoView {
             </div>
         </header>
         <ErrorSlot id="sign-out-error" error=sign_out_error />
+    }
+}
+
+/// Shows whether changes arrive over the live stream or by polling. The
+/// status role announces a switch to screen readers.
+#[component]
+fn LiveStatus() -> impl IntoView {
+    let live = use_live();
+
+    let indicator = move || describe_connection(live.connection());
+
+    view! {
+        <span
+            id="live-status"
+            class=move || indicator().1
+            role="status"
+            title=move || indicator().2
+        >
+            {move || indicator().0}
+        </span>
+    }
+}
+
+/// Returns the indicator's text, class and tooltip for a connection.
+fn describe_connection(connection: Connection) -> (&'static str, &'static str, &'static str) {
+    match connection {
+        Connection::Live => ("Live", "live-status live", "Changes appear as they happen."),
+        Connection::Polling => (
+            "Polling",
+            "live-status polling",
+            "The live stream is unavailable, so the console refreshes every few seconds while it reconnects.",
+        ),
+        Connection::Connecting | Connection::Closed => {
+            ("Connecting…", "live-status", "Opening the live stream.")
+        }
     }
 }
 

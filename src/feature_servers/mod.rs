@@ -1,23 +1,18 @@
-//! The Feature Servers page: the pod counts, polled while pods start or
-//! stop, and the forms that change the provisioned count or the autoscaling
-//! bounds.
+//! The Feature Servers page: the pod counts, which the live source keeps
+//! current, and the forms that change the provisioned count or the
+//! autoscaling bounds.
 
 mod forms;
 
-use gloo_timers::callback::Timeout;
 use headroom_api::scaling::{FeatureServerConfig, Limits, ScalingRequest};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError, Method};
 use crate::feedback::{ErrorAlert, ErrorSlot};
-use crate::session::{Session, use_session};
+use crate::live::use_live;
+use crate::session::use_session;
 use forms::ScalingForms;
-
-/// Milliseconds between polls while the pod counts differ from the desired count.
-const SETTLING_POLL_MS: u32 = 1_000;
-/// Milliseconds between polls while the pods match the desired count.
-const STEADY_POLL_MS: u32 = 5_000;
 
 /// A scaling request that was sent, and the configuration it led to.
 pub type Applied = (ScalingRequest, Result<FeatureServerConfig, ApiError>);
@@ -31,11 +26,8 @@ struct Snapshot {
 
 #[component]
 pub fn FeatureServers() -> impl IntoView {
-    let poll = RwSignal::new(0_u64);
-    let timer = StoredValue::new_local(None::<Timeout>);
-    let known_limits = StoredValue::new(None::<Limits>);
-
     let session = use_session();
+    let live = use_live();
 
     let apply = Action::new_local(move |request: &ScalingRequest| {
         let request = *request;
@@ -46,38 +38,23 @@ pub fn FeatureServers() -> impl IntoView {
         }
     });
 
-    let snapshot = LocalResource::new(move || {
-        poll.track();
-        apply.version().track();
-        fetch_snapshot(session, known_limits)
-    });
-
-    let retry = move |_| poll.update(|count| *count += 1);
-
-    // Each response schedules the next poll. Replacing the stored timer drops,
-    // and so cancels, the one before it.
+    // The response shows at once; the stream's `config` event follows.
     Effect::new(move |_| {
-        let delay = match snapshot.get() {
-            None => return,
-            Some(Ok(snapshot)) if is_settling(&snapshot.config) => SETTLING_POLL_MS,
-            Some(_) => STEADY_POLL_MS,
-        };
-        let next = Timeout::new(delay, move || {
-            poll.try_update(|count| *count += 1);
-        });
-        timer.set_value(Some(next));
-    });
-    on_cleanup(move || {
-        timer.try_update_value(|timer| timer.take());
+        if let Some((_, Ok(config))) = apply.value().get() {
+            live.set_config(config);
+        }
     });
 
-    // The last snapshot that arrived, kept while a later poll fails.
-    let last_snapshot = Memo::new(move |previous: Option<&Option<Snapshot>>| {
-        let fetched = snapshot.get().and_then(Result::ok);
-        fetched.or_else(|| previous.cloned().flatten())
+    let retry = move |_| live.poll_now();
+
+    // The last snapshot that arrived. The live source keeps it while a
+    // later poll fails.
+    let last_snapshot = Memo::new(move |_| {
+        let config = live.config().get()?;
+        let limits = live.limits().get()?;
+        Some(Snapshot { config, limits })
     });
-    // A memo, so that the same error on every poll is announced only once.
-    let poll_error = Memo::new(move |_| snapshot.get().and_then(Result::err));
+    let poll_error = Memo::new(move |_| live.config_error().get());
     let is_ready = Memo::new(move |_| last_snapshot.with(Option::is_some));
 
     view! {
@@ -105,32 +82,14 @@ pub fn FeatureServers() -> impl IntoView {
     }
 }
 
-/// Fetches the configuration, and the limits until they have arrived once.
-/// The limits are command-line settings of the server, so they do not change
-/// while it runs.
-async fn fetch_snapshot(
-    session: Session,
-    known_limits: StoredValue<Option<Limits>>,
-) -> Result<Snapshot, ApiError> {
-    let limits = match known_limits.try_get_value().flatten() {
-        Some(limits) => limits,
-        None => {
-            let limits = session.get::<Limits>(api::LIMITS_URL).await?;
-            known_limits.try_set_value(Some(limits));
-            limits
-        }
-    };
-    let config = session.get(api::CONFIG_URL).await?;
-    Ok(Snapshot { config, limits })
-}
-
 /// Renders the page once the first snapshot has arrived. It stays mounted
 /// while later polls fail, so that typed input is kept.
 #[component]
 fn ReadyPage(
     /// The snapshot that was last when this page was built.
     initial: Snapshot,
-    /// The last snapshot, which never returns to `None` once it is `Some`.
+    /// The last snapshot, which returns to `None` only on sign-out, which
+    /// unmounts this page.
     last_snapshot: Memo<Option<Snapshot>>,
     apply: Action<ScalingRequest, Applied>,
     poll_error: Memo<Option<ApiError>>,
@@ -205,11 +164,6 @@ fn PodCounts(config: Signal<FeatureServerConfig>) -> impl IntoView {
             }}
         </section>
     }
-}
-
-/// Returns whether pods are still starting or stopping.
-fn is_settling(config: &FeatureServerConfig) -> bool {
-    config.available_count != config.desired_count || config.current_count != config.desired_count
 }
 
 /// Describes the scaling mode, such as "Autoscaling between 2 and 10 pods".
