@@ -17,6 +17,9 @@ pub const SET_CONFIG_URL: &str = "/api/v1/metadata-service/set-feature-server-co
 pub const LIMITS_URL: &str = "/api/v1/feature-server/limits";
 pub const USERS_URL: &str = "/api/v1/users";
 pub const SERVICE_ACCOUNTS_URL: &str = "/api/v1/service-accounts";
+pub const SAMPLES_URL: &str = "/api/v1/monitoring/samples";
+pub const ACTIVITY_URL: &str = "/api/v1/monitoring/activity?limit=50";
+pub const RECOMMENDATIONS_URL: &str = "/api/v1/monitoring/recommendations";
 pub const STREAM_URL: &str = "/api/v1/monitoring/stream";
 
 /// The header that carries the session's CSRF token on every request that

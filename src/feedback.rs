@@ -16,6 +16,17 @@ pub fn ErrorAlert(
     #[prop(optional)]
     context: &'static str,
 ) -> impl IntoView {
+    view! {
+        <p id=id class="alert error" role="alert">
+            {(!context.is_empty()).then(|| format!("{context} "))}
+            {error_text(error)}
+        </p>
+    }
+}
+
+/// Renders the message of an error for an element that announces it. A
+/// permission error links to the page where an admin grants roles.
+pub fn error_text(error: ApiError) -> impl IntoView {
     let mut message = error.message();
     let help = error.permission_help_url().map(|url| {
         if !message.ends_with('.') {
@@ -27,13 +38,9 @@ pub fn ErrorAlert(
             "."
         }
     });
-
     view! {
-        <p id=id class="alert error" role="alert">
-            {(!context.is_empty()).then(|| format!("{context} "))}
-            {message}
-            {help}
-        </p>
+        {message}
+        {help}
     }
 }
 

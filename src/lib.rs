@@ -1,8 +1,8 @@
 //! The Headroom console, a Leptos single-page app. It exists only for wasm32.
 //!
-//! Pages: `/sign-in`, `/` (Feature Servers) and `/access` (Accounts and
-//! Access). The server returns `index.html` for every path outside `/api`,
-//! so each page can be opened directly.
+//! Pages: `/sign-in`, `/` (Feature Servers), `/monitoring` and `/access`
+//! (Accounts and Access). The server returns `index.html` for every path
+//! outside `/api`, so each page can be opened directly.
 #![cfg(target_arch = "wasm32")]
 
 mod access;
@@ -11,7 +11,9 @@ mod confirm;
 mod feature_servers;
 mod feedback;
 mod field;
+mod format;
 mod live;
+mod monitoring;
 mod session;
 mod shell;
 mod sign_in;
@@ -41,6 +43,10 @@ fn App() -> impl IntoView {
             <FlatRoutes fallback=NotFound>
                 <Route path=path!("/sign-in") view=SignIn />
                 <Route path=path!("/") view=|| view! { <Shell page=Page::FeatureServers /> } />
+                <Route
+                    path=path!("/monitoring")
+                    view=|| view! { <Shell page=Page::Monitoring /> }
+                />
                 <Route path=path!("/access") view=|| view! { <Shell page=Page::Access /> } />
             </FlatRoutes>
         </Router>

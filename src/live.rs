@@ -27,13 +27,13 @@ use crate::session::{Auth, Session};
 const SETTLING_POLL_MS: u32 = 1_000;
 /// Milliseconds between polls while the stream is down and the pods match
 /// the desired count.
-const STEADY_POLL_MS: u32 = 5_000;
+pub const STEADY_POLL_MS: u32 = 5_000;
 const FIRST_RETRY_MS: u32 = 1_000;
 const MAX_RETRY_MS: u32 = 30_000;
 /// Samples kept from the stream: an hour at the default 5 s sample interval.
 const MAX_STREAMED_SAMPLES: usize = 720;
 /// Activity entries kept from the stream, as many as the activity list shows.
-const MAX_ACTIVITY: usize = 50;
+pub const MAX_ACTIVITY: usize = 50;
 
 /// The source of the console's updates: the live stream or polling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -176,6 +176,22 @@ impl Live {
     /// configuration that arrives clears.
     pub fn config_error(&self) -> ReadSignal<Option<ApiError>> {
         self.config_error.read_only()
+    }
+
+    /// Returns the samples received over the stream, oldest first.
+    pub fn samples(&self) -> ReadSignal<VecDeque<Sample>> {
+        self.samples.read_only()
+    }
+
+    /// Returns the scaling activity received over the stream, newest first.
+    pub fn activity(&self) -> ReadSignal<VecDeque<ScalingActivity>> {
+        self.activity.read_only()
+    }
+
+    /// Returns a counter that changes when pages should refetch their
+    /// history: every 5 seconds while polling, and when the stream reopens.
+    pub fn refresh(&self) -> ReadSignal<u64> {
+        self.refresh.read_only()
     }
 
     /// Shows a configuration that a request returned, before its event arrives.

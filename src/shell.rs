@@ -3,7 +3,7 @@
 //! redirect to the sign-in page for everyone else.
 
 use headroom_api::access::Role;
-use leptos::either::{Either, EitherOf3};
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
@@ -15,6 +15,7 @@ use crate::api::{self, ApiError, Method};
 use crate::feature_servers::FeatureServers;
 use crate::feedback::ErrorSlot;
 use crate::live::{Connection, use_live};
+use crate::monitoring::Monitoring;
 use crate::session::{Auth, use_session};
 
 /// The kind of [`Auth`] state without the account, so that the page is
@@ -30,6 +31,7 @@ enum Gate {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
     FeatureServers,
+    Monitoring,
     Access,
 }
 
@@ -52,8 +54,9 @@ pub fn Shell(page: Page) -> impl IntoView {
             <Header page />
             <main>
                 {match page {
-                    Page::FeatureServers => Either::Left(view! { <FeatureServers /> }),
-                    Page::Access => Either::Right(view! { <Access /> }),
+                    Page::FeatureServers => EitherOf3::A(view! { <FeatureServers /> }),
+                    Page::Monitoring => EitherOf3::B(view! { <Monitoring /> }),
+                    Page::Access => EitherOf3::C(view! { <Access /> }),
                 }}
             </main>
         }),
@@ -101,6 +104,9 @@ fn Header(page: Page) -> impl IntoView {
             <nav aria-label="Main">
                 <a href="/" aria-current=current(Page::FeatureServers)>
                     "Feature Servers"
+                </a>
+                <a href="/monitoring" aria-current=current(Page::Monitoring)>
+                    "Monitoring"
                 </a>
                 <a href="/access" aria-current=current(Page::Access)>
                     "Accounts and Access"
