@@ -21,6 +21,7 @@ pub const SAMPLES_URL: &str = "/api/v1/monitoring/samples";
 pub const ACTIVITY_URL: &str = "/api/v1/monitoring/activity?limit=50";
 pub const RECOMMENDATIONS_URL: &str = "/api/v1/monitoring/recommendations";
 pub const STREAM_URL: &str = "/api/v1/monitoring/stream";
+pub const AUTOSCALER_URL: &str = "/api/v1/autoscaler";
 
 /// The header that carries the session's CSRF token on every request that
 /// is not a GET.

@@ -17,6 +17,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use super::Applied;
+use super::rules::AutoscalerRules;
 use crate::feedback::{Outcome, OutcomeMessages};
 use crate::field::{Field, InputKind, TextField, place_violations};
 use crate::session::use_session;
@@ -338,6 +339,7 @@ fn AutoscalingForm(
                     }
                 })
             }}
+            <AutoscalerRules />
             {move || {
                 turning_off.get().then(|| {
                     view! {

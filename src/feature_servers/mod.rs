@@ -3,6 +3,7 @@
 //! autoscaling bounds.
 
 mod forms;
+mod rules;
 
 use headroom_api::scaling::{FeatureServerConfig, Limits, ScalingRequest};
 use leptos::either::EitherOf3;
