@@ -11,13 +11,15 @@ use std::net::{SocketAddr, TcpListener as StdListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use headroom_api::access::{AccountKind, Role};
+use headroom_api::monitoring::Sample;
 use headroom_server::app::{self, AppState, ServeConfig};
-use headroom_server::clock::ManualClock;
+use headroom_server::clock::{Clock, ManualClock, unix_millis};
 use headroom_server::cluster::simulated::StartupDelay;
 use headroom_server::secrets::Password;
 use headroom_server::store::accounts;
@@ -53,6 +55,8 @@ pub struct TestServer {
     pub state: AppState,
     _dir: TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The control loop and the pod count watcher, when started.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl TestServer {
@@ -83,7 +87,17 @@ impl TestServer {
             state,
             _dir: dir,
             shutdown: Some(shutdown),
+            background: Vec::new(),
         }
+    }
+
+    /// Starts the server with the control loop, which samples and runs the
+    /// autoscaler on the manual clock, and the watcher that streams pod
+    /// count changes to open consoles.
+    pub async fn start_with_control_loop() -> TestServer {
+        let mut server = TestServer::start().await;
+        server.background = app::spawn_background(&server.state);
+        server
     }
 
     pub fn advance(&self, by: Duration) {
@@ -122,6 +136,185 @@ impl Drop for TestServer {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
+        for task in &self.background {
+            task.abort();
+        }
+    }
+}
+
+/// The control loop's default time between samples, in cluster time.
+pub const SAMPLE_INTERVAL: Duration = Duration::from_secs(5);
+
+impl TestServer {
+    /// Moves the clock on by one sample interval and waits until the control
+    /// loop has stored a sample of the new time, which it returns.
+    ///
+    /// A loop that was still busy with its previous step when the clock
+    /// moved sleeps from the new time instead, so when no sample arrives
+    /// within a second the clock moves once more, up to three times.
+    pub async fn advance_sample(&self) -> Sample {
+        for _ in 0..3 {
+            self.advance(SAMPLE_INTERVAL);
+            let now = unix_millis(self.clock.now());
+            let deadline = Instant::now() + Duration::from_secs(1);
+            while Instant::now() < deadline {
+                if let Some(sample) = self.latest_sample().filter(|sample| sample.at >= now) {
+                    return sample;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+        panic!("the control loop stored no sample in three sample intervals; is it running?");
+    }
+
+    pub fn latest_sample(&self) -> Option<Sample> {
+        self.state
+            .latest_sample
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Creates a service account with the consumer role and returns its API key.
+    pub async fn create_consumer_key(&self, name: &str) -> String {
+        let issued = headroom_server::routes::accounts::create_service_account_with_key(
+            &self.state.store,
+            name.to_owned(),
+            "Sends feature requests in tests".to_owned(),
+            vec![Role::Consumer],
+            "2026-01-01T00:00:00Z".to_owned(),
+        )
+        .await
+        .expect("service account created");
+        issued.api_key
+    }
+}
+
+/// Requests one simulated pod serves at once, the server's default.
+pub const CONCURRENCY_PER_POD: usize = 4;
+
+/// The `get-features` body the load sends.
+const FEATURES_BODY: &str =
+    r#"{"params": {"feature_service_name": "fraud_detection", "join_key_map": {"user_id": "u_1"}}}"#;
+
+/// Feature requests from concurrent clients, in steps: every client sends
+/// one request per step. An admitted request stays in flight until the
+/// manual clock passes its service time, so within a step the pods hold as
+/// many requests as they have slots and reject the rest with 429.
+pub struct Load {
+    client_count: usize,
+    step: tokio::sync::watch::Sender<u64>,
+    clients: tokio::task::JoinSet<()>,
+    pub served: Arc<AtomicU64>,
+    pub rejected: Arc<AtomicU64>,
+    /// Clients that have their response and wait for the next step.
+    idle: Arc<AtomicUsize>,
+}
+
+impl Load {
+    /// Starts `clients` clients that each send at most `max_steps` requests,
+    /// the first one at once.
+    pub fn start(server: &TestServer, api_key: &str, clients: usize, max_steps: usize) -> Load {
+        let (step, _) = tokio::sync::watch::channel(0_u64);
+        let served = Arc::new(AtomicU64::new(0));
+        let rejected = Arc::new(AtomicU64::new(0));
+        let idle = Arc::new(AtomicUsize::new(0));
+        let http = reqwest::Client::new();
+        let url = format!("{}/api/v1/feature-service/get-features", server.url);
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..clients {
+            let (http, url, api_key) = (http.clone(), url.clone(), api_key.to_owned());
+            let (served, rejected, idle) = (served.clone(), rejected.clone(), idle.clone());
+            let mut next_step = step.subscribe();
+            tasks.spawn(async move {
+                for _ in 0..max_steps {
+                    let response = http
+                        .post(&url)
+                        .header("Authorization", format!("Tecton-key {api_key}"))
+                        .header("Content-Type", "application/json")
+                        .body(FEATURES_BODY)
+                        .send()
+                        .await;
+                    match response.map(|response| response.status().as_u16()) {
+                        Ok(200) => served.fetch_add(1, Ordering::SeqCst),
+                        Ok(429) => rejected.fetch_add(1, Ordering::SeqCst),
+                        Ok(status) => panic!("get-features returned HTTP {status}"),
+                        Err(error) => panic!("get-features failed: {error}"),
+                    };
+                    idle.fetch_add(1, Ordering::SeqCst);
+                    if next_step.changed().await.is_err() {
+                        return;
+                    }
+                    idle.fetch_sub(1, Ordering::SeqCst);
+                }
+            });
+        }
+        Load {
+            client_count: clients,
+            step,
+            clients: tasks,
+            served,
+            rejected,
+            idle,
+        }
+    }
+
+    /// Waits until every request of the step before has ended, lets every
+    /// client send its next request, and waits until the pods are full: an
+    /// admitted request holds its slot until the clock moves on, so every
+    /// client beyond the free slots is rejected.
+    pub async fn next_step(&self, server: &TestServer) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.idle.load(Ordering::SeqCst) < self.client_count {
+            assert!(
+                Instant::now() < deadline,
+                "{} of {} clients still wait for a response after 10 s; did the clock move on?",
+                self.client_count - self.idle.load(Ordering::SeqCst),
+                self.client_count
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let before = self.rejected.load(Ordering::SeqCst);
+        self.step.send_modify(|step| *step += 1);
+        self.wait_full(server, before).await;
+    }
+
+    /// Waits until the first requests have filled the pods.
+    pub async fn wait_first_step(&self, server: &TestServer) {
+        self.wait_full(server, 0).await;
+    }
+
+    /// Waits until this step's rejections reach the clients beyond the
+    /// slots. The step starts with every slot free and a request is rejected
+    /// only when every slot is taken, so by then every admitted request has
+    /// arrived.
+    async fn wait_full(&self, server: &TestServer, rejected_before: u64) {
+        let slots = server.state.cluster.counts().available as usize * CONCURRENCY_PER_POD;
+        assert!(
+            self.client_count > slots,
+            "{} clients cannot fill {slots} slots and be rejected",
+            self.client_count
+        );
+        let expected = rejected_before + (self.client_count - slots) as u64;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let rejected = self.rejected.load(Ordering::SeqCst);
+            if rejected >= expected {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} of {expected} expected rejections within 10 s",
+                rejected
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Stops the clients. Requests still in flight end with the clients.
+    pub async fn stop(mut self) {
+        self.clients.abort_all();
+        while self.clients.join_next().await.is_some() {}
     }
 }
 
@@ -305,11 +498,46 @@ impl Browser {
 
     pub async fn sign_in(&self, server: &TestServer, username: &str, password: &str) {
         self.goto(&format!("{}/sign-in", server.url)).await;
+        self.sign_in_here(username, password).await;
+    }
+
+    /// Signs in on the sign-in page that is already open, without loading
+    /// it again.
+    pub async fn sign_in_here(&self, username: &str, password: &str) {
         self.fill("#username", username).await;
         self.fill("#password", password).await;
         // Enter submits the form, as a keyboard user would.
         self.find("#password").await.send_keys("\u{E007}").await.expect("Enter");
         self.wait_text("#whoami-name", username).await;
+    }
+
+    /// Waits until the element's attribute equals `expected`.
+    pub async fn wait_attr(&self, css: &str, attribute: &str, expected: &str) {
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        let mut last = None;
+        while Instant::now() < deadline {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                last = element.attr(attribute).await.ok().flatten();
+                if last.as_deref() == Some(expected) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} has {attribute}={last:?}, expected {expected:?}");
+    }
+
+    /// Returns the texts of every element that matches `css`, in page order.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut texts = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
+            texts.push(element.text().await.unwrap_or_default().trim().to_owned());
+        }
+        texts
+    }
+
+    pub async fn is_selected(&self, css: &str) -> bool {
+        self.find(css).await.is_selected().await.expect("selected state")
     }
 
     pub async fn screenshot(&self, path: &str) {
