@@ -5,7 +5,7 @@
 //! Samples, activity and recommendations are fetched when the page opens
 //! and whenever the live source signals a refresh. Over the stream, new
 //! samples extend the hour chart and new activity joins the list without a
-//! refetch; the longer ranges are fetched again when an interval of theirs
+//! refetch. The longer ranges are fetched again when an interval of theirs
 //! completes, and the recommendations after new samples or configuration.
 
 mod activity;
