@@ -15,17 +15,19 @@ use crate::field::{Field, InputKind, TextField};
 pub enum RoleChoice {
     Viewer,
     Admin,
+    Consumer,
     None,
 }
 
 impl RoleChoice {
-    const ALL: [RoleChoice; 3] = [RoleChoice::Viewer, RoleChoice::Admin, RoleChoice::None];
+    const ALL: [RoleChoice; 4] = [RoleChoice::Viewer, RoleChoice::Admin, RoleChoice::Consumer, RoleChoice::None];
 
     /// Returns the value of the choice's `<option>`, which is also its label.
     fn value(self) -> &'static str {
         match self {
             RoleChoice::Viewer => Role::Viewer.as_str(),
             RoleChoice::Admin => Role::Admin.as_str(),
+            RoleChoice::Consumer => Role::Consumer.as_str(),
             RoleChoice::None => "none",
         }
     }
@@ -41,6 +43,7 @@ impl RoleChoice {
         match self {
             RoleChoice::Viewer => vec![Role::Viewer],
             RoleChoice::Admin => vec![Role::Admin],
+            RoleChoice::Consumer => vec![Role::Consumer],
             RoleChoice::None => Vec::new(),
         }
     }
