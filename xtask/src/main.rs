@@ -268,14 +268,64 @@ fn start(args: &[String]) -> Result<(), String> {
     run(serve)
 }
 
+/// Runs the workspace's tests, streaming their output, and ends with one
+/// line that adds up every test binary's `test result:` line, so the total
+/// is the last thing printed rather than the count of the last doc-test run.
 fn test(args: &[String]) -> Result<(), String> {
     let mut cargo = command("cargo");
-    cargo.args(["test", "--workspace"]).args(args);
-    run(cargo)
+    cargo
+        .args(["test", "--workspace"])
+        .args(args)
+        .stdout(std::process::Stdio::piped());
+    eprintln!("xtask: running {cargo:?}");
+    let mut child = cargo.spawn().map_err(|error| format!("cannot run cargo test: {error}"))?;
+    let stdout = child.stdout.take().ok_or("cargo test has no standard output")?;
+
+    let mut totals = [0u64; 3];
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+        let line = line.map_err(|error| format!("cannot read the output of cargo test: {error}"))?;
+        println!("{line}");
+        if let Some(counts) = line.strip_prefix("test result: ") {
+            for (index, word) in ["passed", "failed", "ignored"].iter().enumerate() {
+                totals[index] += count_before(counts, word);
+            }
+        }
+    }
+    let status = child.wait().map_err(|error| format!("cargo test did not finish: {error}"))?;
+
+    let [passed, failed, ignored] = totals;
+    println!("tests: {passed} passed, {failed} failed, {ignored} skipped");
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo test failed with {status}"))
+    }
+}
+
+/// Returns N from "N word" in a line such as `ok. 9 passed; 0 failed; ...`.
+fn count_before(counts: &str, word: &str) -> u64 {
+    counts
+        .split([';', '.'])
+        .filter_map(|part| part.trim().strip_suffix(word))
+        .filter_map(|number| number.trim().parse::<u64>().ok())
+        .sum()
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
     let mut script = command("bash");
     script.arg(root().join("benches/run.sh")).args(args);
     run(script)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_before;
+
+    #[test]
+    fn count_before_reads_result_line() {
+        let line = "ok. 9 passed; 1 failed; 2 ignored; 0 measured; 0 filtered out; finished in 0.00s";
+        assert_eq!(count_before(line, "passed"), 9);
+        assert_eq!(count_before(line, "failed"), 1);
+        assert_eq!(count_before(line, "ignored"), 2);
+    }
 }
