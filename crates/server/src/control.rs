@@ -57,9 +57,6 @@ pub struct ControlLoop {
     demand_since_evaluation: Vec<f64>,
     events: Vec<ScaleEvent>,
     recommendations: Vec<RecommendationRecord>,
-    /// Reason of the last evaluation recorded without a change, so that a
-    /// limit that holds for many evaluations is recorded once.
-    last_held_reason: Option<String>,
 }
 
 impl ControlLoop {
@@ -74,7 +71,6 @@ impl ControlLoop {
             demand_since_evaluation: Vec::new(),
             events: Vec::new(),
             recommendations: Vec::new(),
-            last_held_reason: None,
         }
     }
 
@@ -184,6 +180,16 @@ impl ControlLoop {
         let recommendation = recommend(current, utilization, settings.target_utilization, settings.tolerance)
             .clamp(min_node_count, max_node_count.max(min_node_count));
 
+        // As Kubernetes does for a new HorizontalPodAutoscaler, a first
+        // evaluation remembers the current count as a recommendation, so
+        // the scale-down window starts now instead of allowing an
+        // immediate scale-down.
+        if self.recommendations.is_empty() {
+            self.recommendations.push(RecommendationRecord {
+                at: now_ms,
+                replicas: current,
+            });
+        }
         let decision = decide(&DecideInput {
             behavior: &settings.behavior,
             min_node_count,
@@ -211,12 +217,9 @@ impl ControlLoop {
                 from: current,
                 to: decision.desired,
             });
-            self.last_held_reason = None;
             tracing::info!(from = current, to = decision.desired, reason = decision.reason, "autoscaler changed the desired count");
-        } else if !decision.wanted_to_change(current) || self.last_held_reason.as_deref() == Some(&decision.reason) {
+        } else if !decision.wanted_to_change(current) {
             return Ok(());
-        } else {
-            self.last_held_reason = Some(decision.reason.clone());
         }
 
         let activity = ScalingActivity {

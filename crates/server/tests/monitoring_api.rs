@@ -222,3 +222,32 @@ async fn stream_starts_with_config() {
     let text = String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap();
     assert!(text.starts_with("event: config\ndata: {\"currentCount\":3"), "{text}");
 }
+
+#[tokio::test]
+async fn held_evaluations_each_recorded() {
+    let app = TestApp::new().await;
+    app.set_config(&app.admin_key, r#"{"count": 6}"#).await;
+    app.advance(STARTUP + Duration::from_secs(1));
+    app.set_config(
+        &app.admin_key,
+        r#"{"autoScalingConfig": {"enabled": true, "minNodeCount": 2, "maxNodeCount": 10}}"#,
+    )
+    .await;
+    let mut control = ControlLoop::new(app.state.clone());
+
+    // No load: the recommendation falls to the minimum of 2, and the
+    // 5-minute stabilization window holds the count at 6 meanwhile.
+    steps(&app, &mut control, 6).await;
+    let activity = app
+        .with_key(Method::GET, "/api/v1/monitoring/activity", Some(&app.viewer_key), None)
+        .await
+        .json();
+    let entries = activity.as_array().unwrap();
+    assert_eq!(entries.len(), 2, "one entry per evaluation: {activity}");
+    for entry in entries {
+        assert_eq!(entry["fromCount"], 6);
+        assert_eq!(entry["toCount"], 6);
+        assert_eq!(entry["recommendation"], 2);
+    }
+    assert_eq!(app.get_config().await.json()["desiredCount"], 6);
+}

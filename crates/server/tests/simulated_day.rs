@@ -126,8 +126,8 @@ fn autoscaler_obeys_rules_every_scenario() {
         assert!(violations.is_empty(), "{scenario}: {violations:#?}");
         assert_eq!(
             run.recommendations.len(),
-            5760,
-            "{scenario}: one recommendation per 15 s"
+            5761,
+            "{scenario}: the initial count, then one recommendation per 15 s"
         );
         if scenario != Scenario::Steady {
             assert!(run.changes.len() >= 2, "{scenario}: {:?}", run.changes);

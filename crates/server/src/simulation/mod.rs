@@ -371,8 +371,18 @@ impl<'a> Controller<'a> {
             } => {
                 let demand_pods = demand.iter().sum::<f64>() / demand.len().max(1) as f64;
                 let utilization = demand_pods / f64::from(current.max(1));
+                // As the server's control loop does: the recommendation is
+                // kept within the bounds, and a first evaluation remembers
+                // the current count.
                 let recommendation =
-                    recommend(current, utilization, *target_utilization, *tolerance);
+                    recommend(current, utilization, *target_utilization, *tolerance)
+                        .clamp(rules.min_node_count, rules.max_node_count.max(rules.min_node_count));
+                if self.recommendations.is_empty() {
+                    self.recommendations.push(RecommendationRecord {
+                        at: now,
+                        replicas: current,
+                    });
+                }
                 let decision = decide(&DecideInput {
                     behavior: &rules.behavior,
                     min_node_count: rules.min_node_count,
@@ -488,7 +498,8 @@ mod tests {
         let run = simulate(&model(), &load(Scenario::Steady, 2), &autoscaler());
         assert_eq!(run.initial_count, 8);
         assert!(run.changes.is_empty(), "{:?}", run.changes);
-        assert_eq!(run.recommendations.len(), 480);
+        // The initial count, then one recommendation per 15 s.
+        assert_eq!(run.recommendations.len(), 481);
         assert!(
             run.recommendations
                 .iter()
