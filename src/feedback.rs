@@ -103,7 +103,9 @@ pub fn OutcomeMessages(
         <ErrorSlot id=error_id error=outcome.error />
         // The status element stays in the page while empty, because screen
         // readers announce changes of a live region only once it exists.
-        <p id=status_id class="alert success" role="status">
+        // Focusable from script only, so that a change made from a button
+        // that then disappears can leave the focus on its outcome.
+        <p id=status_id class="alert success" role="status" tabindex="-1">
             {outcome.success}
         </p>
     }

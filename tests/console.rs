@@ -184,6 +184,13 @@ async fn service_account_key_allowed_after_grant() {
 
     browser.click("tr[data-name='ci-bot'] .grant-admin").await;
     browser.wait_text("tr[data-name='ci-bot'] .roles", "admin, viewer").await;
+    // The redrawn row drops its button; the focus goes to the outcome.
+    let focused = browser
+        .client
+        .execute("return document.activeElement && document.activeElement.id", vec![])
+        .await
+        .expect("script runs");
+    assert_eq!(focused, serde_json::json!("access-status"));
     let (status, body) = server.set_config_with_key(&key, r#"{"count": 3}"#).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["desiredCount"], 3);

@@ -134,9 +134,14 @@ pub fn Access() -> impl IntoView {
         match sent.result {
             Ok(issued) => {
                 inputs.reset(sent.origin);
+                let from_table = sent.origin == Origin::Tables;
                 if issued.is_some() {
                     new_key.set(issued);
                     new_key::focus_panel();
+                } else if from_table {
+                    // The button that made the change is redrawn with the
+                    // list, which would drop the focus to the page's start.
+                    new_key::focus_when_drawn("access-status");
                 }
                 outcome.succeed(sent.success);
             }

@@ -80,12 +80,17 @@ pub fn NewKeyPanel(new_key: RwSignal<Option<IssuedApiKey>>) -> impl IntoView {
 /// Moves the focus to the panel once it is drawn, so that keyboard and
 /// screen reader users find the new key.
 pub fn focus_panel() {
-    request_animation_frame(|| {
-        let panel = document()
-            .get_element_by_id(PANEL_ID)
+    focus_when_drawn(PANEL_ID);
+}
+
+/// Moves the focus to the element with this id once the next frame is drawn.
+pub fn focus_when_drawn(id: &'static str) {
+    request_animation_frame(move || {
+        let element = document()
+            .get_element_by_id(id)
             .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
-        if let Some(panel) = panel {
-            let _ = panel.focus();
+        if let Some(element) = element {
+            let _ = element.focus();
         }
     });
 }
