@@ -10,6 +10,14 @@ use headroom_api::access::Role;
 use serde_json::json;
 use support::{ADMIN_PASSWORD, TestApp};
 
+/// Builds `POST /api/v1/auth/sign-in` with a JSON body.
+fn sign_in_request(body: serde_json::Value) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::post("/api/v1/auth/sign-in")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap()
+}
+
 /// Every route that changes state, with a body it accepts.
 const MUTATING_ROUTES: &[(Method, &str, Option<&str>)] = &[
     (Method::POST, "/api/v1/metadata-service/set-feature-server-config", Some(r#"{"count": 3}"#)),
@@ -147,15 +155,7 @@ async fn viewer_user_forbidden_message_names_user() {
 #[tokio::test]
 async fn sign_in_cookie_attributes_and_me() {
     let app = TestApp::new().await;
-    let body = json!({"username": "admin", "password": ADMIN_PASSWORD}).to_string();
-    let response = app
-        .send(
-            axum::http::Request::post("/api/v1/auth/sign-in")
-                .header("content-type", "application/json")
-                .body(axum::body::Body::from(body))
-                .unwrap(),
-        )
-        .await;
+    let response = app.send(sign_in_request(json!({"username": "admin", "password": ADMIN_PASSWORD}))).await;
     assert_eq!(response.status, StatusCode::OK);
     let cookie = response.headers["set-cookie"].to_str().unwrap();
     assert!(cookie.starts_with("headroom_session="), "{cookie}");
@@ -181,15 +181,7 @@ async fn sign_in_bad_credentials() {
     let app = TestApp::new().await;
     let cases = [("admin", "wrong-password"), ("nobody", ADMIN_PASSWORD), ("", "")];
     for (username, password) in cases {
-        let body = json!({"username": username, "password": password}).to_string();
-        let response = app
-            .send(
-                axum::http::Request::post("/api/v1/auth/sign-in")
-                    .header("content-type", "application/json")
-                    .body(axum::body::Body::from(body))
-                    .unwrap(),
-            )
-            .await;
+        let response = app.send(sign_in_request(json!({"username": username, "password": password}))).await;
         assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{username}");
         assert_eq!(response.message(), "invalid user name or password");
     }
@@ -470,13 +462,7 @@ async fn healthz_needs_no_credentials() {
 #[tokio::test]
 async fn sign_in_locked_after_repeated_failures() {
     let app = TestApp::new().await;
-    let attempt = |password: &'static str| {
-        let body = json!({"username": "admin", "password": password}).to_string();
-        axum::http::Request::post("/api/v1/auth/sign-in")
-            .header("content-type", "application/json")
-            .body(axum::body::Body::from(body))
-            .unwrap()
-    };
+    let attempt = |password| sign_in_request(json!({"username": "admin", "password": password}));
     for _ in 0..10 {
         assert_eq!(app.send(attempt("wrong-password")).await.status, StatusCode::UNAUTHORIZED);
     }
@@ -496,13 +482,7 @@ async fn sign_in_locked_after_repeated_failures() {
 #[tokio::test]
 async fn password_reset_lifts_sign_in_lock() {
     let app = TestApp::new().await;
-    let attempt = |password: &'static str| {
-        let body = json!({"username": "admin", "password": password}).to_string();
-        axum::http::Request::post("/api/v1/auth/sign-in")
-            .header("content-type", "application/json")
-            .body(axum::body::Body::from(body))
-            .unwrap()
-    };
+    let attempt = |password| sign_in_request(json!({"username": "admin", "password": password}));
     for _ in 0..10 {
         app.send(attempt("wrong-password")).await;
     }
@@ -536,15 +516,7 @@ async fn two_authorization_headers_rejected() {
 #[tokio::test]
 async fn sign_in_rejects_unknown_fields() {
     let app = TestApp::new().await;
-    let body = json!({"username": "admin", "password": ADMIN_PASSWORD, "remember": true}).to_string();
-    let response = app
-        .send(
-            axum::http::Request::post("/api/v1/auth/sign-in")
-                .header("content-type", "application/json")
-                .body(axum::body::Body::from(body))
-                .unwrap(),
-        )
-        .await;
+    let response = app.send(sign_in_request(json!({"username": "admin", "password": ADMIN_PASSWORD, "remember": true}))).await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert!(response.message().starts_with("invalid request body: unknown field `remember`"), "{}", response.message());
 }

@@ -7,7 +7,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use crate::error::AppResult;
 
-/// An account as the server sees it.
+/// An account with its roles, as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
     pub id: i64,
@@ -44,7 +44,7 @@ pub fn roles_of(connection: &Connection, account_id: i64) -> AppResult<Vec<Role>
     let names = statement
         .query_map([account_id], |row| row.get::<_, String>(0))?
         .collect::<Result<Vec<_>, _>>()?;
-    // A role that this binary no longer knows grants nothing.
+    // A role name this binary does not define grants nothing.
     Ok(names.iter().filter_map(|name| name.parse().ok()).collect())
 }
 
@@ -301,7 +301,7 @@ pub fn revoke_api_key(connection: &Connection, name: &str, key_id: i64, now: &st
     }
 }
 
-/// What a presented API key resolves to.
+/// The account a presented API key belongs to, or why there is none.
 pub enum KeyLookup {
     Active(Account),
     Revoked,
