@@ -262,3 +262,22 @@ async fn sign_in_error_and_sign_out() {
     browser.find("#username").await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_user_sees_why_accounts_hidden() {
+    let _serial = support::serialize();
+    let server = TestServer::start().await;
+    server.create_user("carl", "carl-password", &[Role::Consumer]).await;
+    let browser = Browser::start().await;
+    browser.sign_in(&server, "carl", "carl-password").await;
+
+    browser.goto(&format!("{}/access", server.url)).await;
+    browser
+        .wait_text(
+            "#read-only-notice",
+            "Your roles do not include seeing the accounts. An admin can grant you the viewer role here.",
+        )
+        .await;
+    assert!(!browser.is_present("#accounts-error").await);
+    browser.close().await;
+}

@@ -156,6 +156,7 @@ pub fn Access() -> impl IntoView {
     // The account cannot change while this page is shown, because signing
     // in again goes through the sign-in page.
     let can_manage = untrack(|| session.can(Permission::ManageAccounts));
+    let can_view = untrack(|| session.can(Permission::ViewAccounts));
     let pending = Signal::derive(move || change.pending().get());
     // The last lists that arrived, kept while a later reload fails.
     let last_accounts = Memo::new(move |previous: Option<&Option<Accounts>>| {
@@ -166,8 +167,15 @@ pub fn Access() -> impl IntoView {
     let service_accounts = Signal::derive(move || {
         last_accounts.with(|a| a.as_ref().map(|a| a.service_accounts.clone()))
     });
-    let loading = move || accounts.with(Option::is_none);
-    let fetch_error = Signal::derive(move || accounts.get().and_then(Result::err));
+    // Without view_accounts the lists are refused; the notice explains it.
+    let loading = move || can_view && accounts.with(Option::is_none);
+    let fetch_error = Signal::derive(move || {
+        if can_view {
+            accounts.get().and_then(Result::err)
+        } else {
+            None
+        }
+    });
     let question = Signal::derive(move || {
         confirming.with(|change| change.as_ref().and_then(Change::question))
     });
@@ -178,7 +186,11 @@ pub fn Access() -> impl IntoView {
             .then(|| {
                 view! {
                     <p id="read-only-notice" class="alert notice">
-                        "You have read-only access: you can see the accounts, but only an admin can change them."
+                        {if can_view {
+                            "You have read-only access: you can see the accounts, but only an admin can change them."
+                        } else {
+                            "Your roles do not include seeing the accounts. An admin can grant you the viewer role here."
+                        }}
                     </p>
                 }
             })}
