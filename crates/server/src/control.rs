@@ -10,7 +10,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use headroom_api::autoscaling::{Behavior, DecideInput, RecommendationRecord, ScaleEvent, decide, recommend};
+use headroom_api::autoscaling::{
+    Behavior, DecideInput, Millis, RecommendationRecord, ScaleEvent, decide, recommend,
+};
 use headroom_api::monitoring::{LiveEvent, Sample, ScalingActivity};
 
 use crate::app::AppState;
@@ -174,22 +176,15 @@ impl ControlLoop {
         let now_ms = unix_millis(now);
         let settings = &self.state.autoscaler;
         let current = config.desired_count;
-        let demand_pods = demand.iter().sum::<f64>() / demand.len() as f64;
-        let utilization = demand_pods / f64::from(current.max(1));
-        // Within the bounds, so that reasons name counts that can happen.
-        let recommendation = recommend(current, utilization, settings.target_utilization, settings.tolerance)
-            .clamp(min_node_count, max_node_count.max(min_node_count));
-
-        // As Kubernetes does for a new HorizontalPodAutoscaler, a first
-        // evaluation remembers the current count as a recommendation, so
-        // the scale-down window starts now instead of allowing an
-        // immediate scale-down.
-        if self.recommendations.is_empty() {
-            self.recommendations.push(RecommendationRecord {
-                at: now_ms,
-                replicas: current,
-            });
-        }
+        let (recommendation, utilization) = recommend_and_remember(
+            current,
+            demand,
+            settings.target_utilization,
+            settings.tolerance,
+            (min_node_count, max_node_count),
+            now_ms,
+            &mut self.recommendations,
+        );
         let decision = decide(&DecideInput {
             behavior: &settings.behavior,
             min_node_count,
@@ -238,6 +233,37 @@ impl ControlLoop {
         let _ = self.state.live.send(LiveEvent::Activity(activity));
         Ok(())
     }
+}
+
+/// Computes an evaluation's recommendation from the demand samples since
+/// the previous one, and returns it with the utilization it came from.
+///
+/// The recommendation is kept within the bounds, so that reasons name
+/// counts that can happen. As Kubernetes does for a new
+/// HorizontalPodAutoscaler, an evaluation with an empty memory remembers
+/// the current count as a recommendation, so the scale-down window starts
+/// now instead of allowing an immediate scale-down. The control loop and
+/// the simulation both evaluate through this function.
+pub fn recommend_and_remember(
+    current: u32,
+    demand: &[f64],
+    target_utilization: f64,
+    tolerance: f64,
+    (min_node_count, max_node_count): (u32, u32),
+    now: Millis,
+    recommendations: &mut Vec<RecommendationRecord>,
+) -> (u32, f64) {
+    let demand_pods = demand.iter().sum::<f64>() / demand.len().max(1) as f64;
+    let utilization = demand_pods / f64::from(current.max(1));
+    let recommendation = recommend(current, utilization, target_utilization, tolerance)
+        .clamp(min_node_count, max_node_count.max(min_node_count));
+    if recommendations.is_empty() {
+        recommendations.push(RecommendationRecord {
+            at: now,
+            replicas: current,
+        });
+    }
+    (recommendation, utilization)
 }
 
 /// Tells open consoles about pod count changes, such as pods becoming

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use headroom_api::autoscaling::{
-    DecideInput, Millis, RecommendationRecord, ScaleEvent, decide, recommend,
+    DecideInput, Millis, RecommendationRecord, ScaleEvent, decide,
 };
 
 use crate::clock::ManualClock;
@@ -369,20 +369,15 @@ impl<'a> Controller<'a> {
                 tolerance,
                 rules,
             } => {
-                let demand_pods = demand.iter().sum::<f64>() / demand.len().max(1) as f64;
-                let utilization = demand_pods / f64::from(current.max(1));
-                // As the server's control loop does: the recommendation is
-                // kept within the bounds, and a first evaluation remembers
-                // the current count.
-                let recommendation =
-                    recommend(current, utilization, *target_utilization, *tolerance)
-                        .clamp(rules.min_node_count, rules.max_node_count.max(rules.min_node_count));
-                if self.recommendations.is_empty() {
-                    self.recommendations.push(RecommendationRecord {
-                        at: now,
-                        replicas: current,
-                    });
-                }
+                let (recommendation, _) = crate::control::recommend_and_remember(
+                    current,
+                    &demand,
+                    *target_utilization,
+                    *tolerance,
+                    (rules.min_node_count, rules.max_node_count),
+                    now,
+                    &mut self.recommendations,
+                );
                 let decision = decide(&DecideInput {
                     behavior: &rules.behavior,
                     min_node_count: rules.min_node_count,
