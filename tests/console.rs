@@ -195,7 +195,7 @@ async fn service_account_key_allowed_after_grant() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["desiredCount"], 3);
 
-    // Revoking asks for confirmation; cancelling keeps the role.
+    // Revoking needs a confirmation, and cancelling keeps the role.
     browser.click("tr[data-name='ci-bot'] .revoke-admin").await;
     browser.click("#confirm-no").await;
     browser.wait_text("tr[data-name='ci-bot'] .roles", "admin, viewer").await;

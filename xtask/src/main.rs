@@ -202,7 +202,7 @@ fn build_console() -> Result<(), String> {
 }
 
 /// Writes a Brotli (`.br`, quality 11) and a gzip (`.gz`, level 9) copy
-/// next to every text and wasm file of the built console; the server sends
+/// next to every text and wasm file of the built console. The server sends
 /// the smallest encoding the browser accepts.
 fn precompress(directory: &Path) -> Result<(), String> {
     let entries = std::fs::read_dir(directory)

@@ -72,7 +72,7 @@ impl Clock for ScaledClock {
     }
 }
 
-/// A clock that moves only when told to.
+/// A clock that moves only when [`ManualClock::advance`] is called.
 #[derive(Debug)]
 pub struct ManualClock {
     now: tokio::sync::watch::Sender<SystemTime>,

@@ -263,7 +263,8 @@ async fn service_account_key_gains_admin_by_grant() {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let issued = created.json();
     let key = issued["apiKey"].as_str().unwrap().to_owned();
-    assert!(key.starts_with("hdrm_") && key.len() == 48, "{key}");
+    assert!(key.starts_with("hdrm_"), "{key}");
+    assert_eq!(key.len(), 48, "{key}");
     assert_eq!(issued["serviceAccount"]["name"], "ci-bot");
     assert_eq!(issued["serviceAccount"]["keys"][0]["prefix"], key[..11]);
 

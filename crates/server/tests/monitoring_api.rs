@@ -236,7 +236,7 @@ async fn held_evaluations_each_recorded() {
     let mut control = ControlLoop::new(app.state.clone());
 
     // No load: the recommendation falls to the minimum of 2, and the
-    // 5-minute stabilization window holds the count at 6 meanwhile.
+    // 5-minute stabilization window keeps the count at 6 meanwhile.
     steps(&app, &mut control, 6).await;
     let activity = app
         .with_key(Method::GET, "/api/v1/monitoring/activity", Some(&app.viewer_key), None)

@@ -1,8 +1,8 @@
 //! The embedded simulated cluster: feature server pods in-process.
 //!
 //! A pod is created when the desired count rises and becomes ready after the
-//! start-up delay plus a jitter; it is removed at once when the desired count
-//! falls, pods still starting first, then the newest ready ones. Readiness is
+//! start-up delay plus a jitter. When the desired count falls, pods are
+//! removed at once: pods still starting first, then the newest ready ones. Readiness is
 //! worked out from the [`Clock`] whenever the cluster is read, so no task has
 //! to run and a test moves pods along by advancing a manual clock.
 //!
@@ -266,7 +266,8 @@ mod tests {
         for id in 1..100 {
             let pod_delay = delay.for_pod(id);
             assert_eq!(pod_delay, delay.for_pod(id));
-            assert!(pod_delay >= Duration::from_secs(3) && pod_delay < Duration::from_secs(4));
+            assert!(pod_delay >= Duration::from_secs(3), "pod {id}: {pod_delay:?}");
+            assert!(pod_delay < Duration::from_secs(4), "pod {id}: {pod_delay:?}");
         }
     }
 
